@@ -1,0 +1,2 @@
+//! `bolide`: one binary with a subcommand per server or tool.
+fn main() {}

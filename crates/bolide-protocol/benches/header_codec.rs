@@ -1,0 +1,2 @@
+//! Header encode/decode per serialization.
+fn main() {}

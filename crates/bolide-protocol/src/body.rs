@@ -1,0 +1,1 @@
+//! JSON bodies (`data-formats.md`), one type per file.

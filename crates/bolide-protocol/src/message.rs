@@ -1,0 +1,1 @@
+//! Message encodings: properties string, batch body, stored-message records, message ids.

@@ -1,0 +1,1 @@
+//! RocketMQ remoting transport over tokio.
