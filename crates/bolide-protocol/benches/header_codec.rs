@@ -1,2 +1,76 @@
-//! Header encode/decode per serialization.
-fn main() {}
+//! Header encode and decode per serialization, for a typical SEND_MESSAGE_V2 request.
+
+use bolide_protocol::frame::{self, FrameLimits};
+use bolide_protocol::{binary_header, json_header, RemotingCommand, RequestCode, SerializeType};
+use bytes::BytesMut;
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+fn send_request(serialize_type: SerializeType) -> RemotingCommand {
+    let mut command = RemotingCommand::request(RequestCode::SEND_MESSAGE_V2);
+    for (key, value) in [
+        ("a", "ProducerGroupA"),
+        ("b", "TopicTest"),
+        ("c", "TBW102"),
+        ("d", "4"),
+        ("e", "1"),
+        ("f", "0"),
+        ("g", "1717000000000"),
+        ("h", "0"),
+        ("i", "UNIQ_KEY\u{1}AC11000128F418B4AAC28A1E6B3C0000\u{2}WAIT\u{1}true\u{2}"),
+        ("j", "0"),
+        ("k", "false"),
+        ("m", "false"),
+        ("n", "broker-a"),
+    ] {
+        command = command.with_ext(key, value);
+    }
+    command.opaque = 42;
+    command.serialize_type = serialize_type;
+    command.with_body(vec![b'x'; 1024])
+}
+
+fn header_codec(c: &mut Criterion) {
+    let mut group = c.benchmark_group("header");
+    group.throughput(Throughput::Elements(1));
+    let json = send_request(SerializeType::Json);
+    let binary = send_request(SerializeType::RocketMq);
+    let mut json_bytes = BytesMut::new();
+    json_header::encode(&json, &mut json_bytes);
+    let mut binary_bytes = BytesMut::new();
+    binary_header::encode(&binary, &mut binary_bytes).expect("fits");
+
+    group.bench_function("json/encode", |b| {
+        let mut out = BytesMut::with_capacity(1024);
+        b.iter(|| {
+            out.clear();
+            json_header::encode(black_box(&json), &mut out);
+        })
+    });
+    group.bench_function("json/decode", |b| b.iter(|| json_header::decode(black_box(&json_bytes)).expect("valid")));
+    group.bench_function("binary/encode", |b| {
+        let mut out = BytesMut::with_capacity(1024);
+        b.iter(|| {
+            out.clear();
+            binary_header::encode(black_box(&binary), &mut out).expect("fits");
+        })
+    });
+    group.bench_function("binary/decode", |b| {
+        b.iter(|| binary_header::decode(black_box(&binary_bytes)).expect("valid"))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("frame");
+    group.throughput(Throughput::Elements(1));
+    let mut frame_bytes = BytesMut::new();
+    frame::encode(&json, &mut frame_bytes, FrameLimits::default()).expect("fits");
+    group.bench_function("json_1KiB/decode", |b| {
+        b.iter(|| {
+            let mut buf = frame_bytes.clone();
+            frame::decode(&mut buf, FrameLimits::default()).expect("valid").expect("whole")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, header_codec);
+criterion_main!(benches);

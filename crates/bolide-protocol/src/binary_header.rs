@@ -31,7 +31,8 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, BinaryHeaderError> {
     let remark = reader.string("remark", remark_length)?;
     let ext_length = reader.length_i32("extFields")?;
     let ext_bytes = reader.take("extFields", ext_length)?;
-    let ext_fields = if ext_length == 0 { None } else { Some(decode_ext(ext_bytes)?) };
+    // An empty map cannot be told from none in this form (every entry may have had a null value).
+    let ext_fields = Some(decode_ext(ext_bytes)?).filter(|fields| !fields.is_empty());
     Ok(RemotingCommand {
         code: i32::from(code),
         language,
