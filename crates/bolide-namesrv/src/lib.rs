@@ -1,0 +1,9 @@
+//! The NameServer: where brokers register their topics and clients look up routes.
+//!
+//! - [`route_table`]: the sans-I/O route table (registration, expiry, queries);
+//! - [`kv_config`]: namespaced key/value settings persisted to a JSON file;
+//! - [`config`]: `namesrv.conf` settings.
+
+pub mod config;
+pub mod kv_config;
+pub mod route_table;
