@@ -1,2 +1,40 @@
 //! `bolide`: one binary with a subcommand per server or tool.
-fn main() {}
+
+mod logging;
+mod namesrv;
+mod standalone;
+
+use clap::{Parser, Subcommand};
+
+/// Bolide: a RocketMQ-compatible NameServer and broker.
+#[derive(Parser)]
+#[command(name = "bolide", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a NameServer (routes and broker registration), like RocketMQ's mqnamesrv.
+    Namesrv(namesrv::NamesrvArgs),
+    /// Run everything in one process with embedded defaults: the quickest way to get a server
+    /// the official clients can use.
+    Standalone(standalone::StandaloneArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    logging::init();
+    let result = match cli.command {
+        Command::Namesrv(args) => namesrv::main(args),
+        Command::Standalone(args) => standalone::main(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -61,6 +61,8 @@ pub enum Source {
     Env(String),
     /// A command-line flag.
     Flag,
+    /// A remote UPDATE_*_CONFIG request.
+    Request,
 }
 
 impl fmt::Display for Source {
@@ -70,6 +72,7 @@ impl fmt::Display for Source {
             Source::File(path) => write!(f, "file {}", path.display()),
             Source::Env(name) => write!(f, "environment variable {name}"),
             Source::Flag => f.write_str("the command line"),
+            Source::Request => f.write_str("the config update request"),
         }
     }
 }

@@ -7,3 +7,9 @@
 pub mod config;
 pub mod kv_config;
 pub mod route_table;
+pub mod lifecycle;
+mod processor;
+pub mod server;
+
+pub use config::NamesrvConfig;
+pub use server::{bind, run, serve, NamesrvError};

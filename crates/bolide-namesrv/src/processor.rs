@@ -1,0 +1,94 @@
+//! Request processors, one module per area; each handler decodes its header, acts on the shared
+//! state and builds the response (`codes.md` §4).
+
+mod broker;
+mod config;
+mod kv;
+mod route;
+mod topic;
+
+use std::sync::Arc;
+
+use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use bolide_remoting::{ProcessError, ProcessorRegistry, RequestContext};
+
+use crate::server::State;
+
+/// A synchronous handler: the work is in-memory and short.
+type Handler = fn(&State, &RequestContext, &RemotingCommand) -> Result<RemotingCommand, ProcessError>;
+
+/// Routes every NameServer request code to its handler.
+pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>) {
+    use RequestCode as C;
+    let handlers: &[(RequestCode, Handler)] = &[
+        (C::GET_ROUTEINFO_BY_TOPIC, route::get_route_info),
+        (C::GET_BROKER_CLUSTER_INFO, route::get_broker_cluster_info),
+        (C::GET_BROKER_MEMBER_GROUP, route::get_broker_member_group),
+        (C::REGISTER_BROKER, broker::register_broker),
+        (C::UNREGISTER_BROKER, broker::unregister_broker),
+        (C::QUERY_DATA_VERSION, broker::query_data_version),
+        (C::BROKER_HEARTBEAT, broker::broker_heartbeat),
+        (C::WIPE_WRITE_PERM_OF_BROKER, broker::wipe_write_perm),
+        (C::ADD_WRITE_PERM_OF_BROKER, broker::add_write_perm),
+        (C::GET_ALL_TOPIC_LIST_FROM_NAMESERVER, topic::get_all_topic_list),
+        (C::GET_TOPICS_BY_CLUSTER, topic::get_topics_by_cluster),
+        (C::GET_SYSTEM_TOPIC_LIST_FROM_NS, topic::get_system_topic_list),
+        (C::GET_UNIT_TOPIC_LIST, topic::get_unit_topic_list),
+        (C::GET_HAS_UNIT_SUB_TOPIC_LIST, topic::get_has_unit_sub_topic_list),
+        (C::GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, topic::get_has_unit_sub_ununit_topic_list),
+        (C::DELETE_TOPIC_IN_NAMESRV, topic::delete_topic),
+        (C::REGISTER_TOPIC_IN_NAMESRV, topic::register_topic),
+        (C::GET_KV_CONFIG, kv::get_kv_config),
+        (C::GET_KVLIST_BY_NAMESPACE, kv::get_kv_list_by_namespace),
+        (C::GET_NAMESRV_CONFIG, config::get_namesrv_config),
+        (C::UPDATE_NAMESRV_CONFIG, config::update_namesrv_config),
+    ];
+    for (code, handler) in handlers {
+        register_sync(registry, state, *code, *handler);
+    }
+    // These write the KV file; they run where blocking I/O is allowed.
+    register_blocking(registry, state, C::PUT_KV_CONFIG, kv::put_kv_config);
+    register_blocking(registry, state, C::DELETE_KV_CONFIG, kv::delete_kv_config);
+}
+
+fn register_sync(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: Handler) {
+    let state = state.clone();
+    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
+        let result = handler(&state, &ctx, &request).map(Some);
+        async move { result }
+    });
+}
+
+fn register_blocking(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: Handler) {
+    let state = state.clone();
+    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
+        let state = state.clone();
+        async move {
+            tokio::task::spawn_blocking(move || handler(&state, &ctx, &request).map(Some))
+                .await
+                .map_err(|err| ProcessError::msg(format!("handler task failed: {err}")))?
+        }
+    });
+}
+
+/// A success response without header or body.
+fn success(request: &RemotingCommand) -> RemotingCommand {
+    RemotingCommand::response_to(request, ResponseCode::SUCCESS)
+}
+
+/// A response with a code and a remark.
+fn fail(request: &RemotingCommand, code: ResponseCode, remark: impl Into<String>) -> RemotingCommand {
+    RemotingCommand::response_to(request, code).with_remark(remark)
+}
+
+/// Decodes the request's header, turning a missing or malformed field into an error whose text
+/// names the field (answered as SYSTEM_ERROR).
+fn header<H: bolide_protocol::CommandHeader>(request: &RemotingCommand) -> Result<H, ProcessError> {
+    request.decode_header::<H>().map_err(ProcessError::new)
+}
+
+/// Decodes a JSON body, naming the request in the error.
+fn body<T: serde::de::DeserializeOwned>(request: &RemotingCommand, what: &str) -> Result<T, ProcessError> {
+    let bytes = request.body.as_deref().unwrap_or(b"{}");
+    bolide_protocol::json::from_slice(bytes).map_err(|err| ProcessError::msg(format!("invalid {what} body: {err}")))
+}
