@@ -1,8 +1,115 @@
 //! Typed request and response headers, one file each, converted to and from `extFields`
 //! (`codes.md` §3–9). Each file's doc names its request codes and gives its fields.
+//!
+//! Conventions shared by every header:
+//! - Rust fields are the snake_case of the Java field; the wire key is exactly the Java name.
+//! - Required (`@CFNotNull`, **R** in `codes.md`) fields are plain types and a missing one is
+//!   [`HeaderError::Missing`]; optional fields are `Option<T>`, so that a decoded header writes back
+//!   exactly the keys it was given. Where the Java class has a non-null default, an accessor with
+//!   the field's name returns the value with that default applied.
+//! - Numbers keep Java's signed widths (`Integer` → `i32`, `Long` → `i64`).
+//! - Headers whose Java class extends `RpcRequestHeader` / `TopicRequestHeader` embed
+//!   [`RpcFields`] as `rpc`, which carries the common keys of `codes.md` §3.
+//! - Unknown keys are ignored on read, as Java does.
 
 use crate::error::HeaderError;
 use crate::ext_fields::ExtFields;
+
+/// Generates a header struct, its [`CommandHeader`] impl and its [`WireField`] table.
+///
+/// ```text
+/// define_header! {
+///     /// Struct docs.
+///     NameOfHeader {
+///         /// Field docs.
+///         rust_name: Type = "javaName", required;
+///         other: Type = "otherName", optional;
+///         flag: bool = "flag", optional(default = false);
+///     }
+///     inherits rpc;               // optional: embeds `pub rpc: RpcFields` (codes.md §3)
+///     checked_by path::to_check;  // optional: fn(&Self) -> Result<(), HeaderError>, run after reading
+/// }
+/// ```
+///
+/// `required` fields have type `Type`, `optional` ones `Option<Type>`. `optional(default = v)`
+/// also generates `fn rust_name(&self) -> Type` returning `v` when the field is absent (only for
+/// `Copy` types).
+macro_rules! define_header {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $field:ident : $ty:ty = $key:literal, $kind:ident $( (default = $default:expr) )? ;
+            )*
+        }
+        $( inherits $rpc:ident; )?
+        $( checked_by $check:path; )?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name {
+            $(
+                #[doc = concat!("Wire key `", $key, "` (", stringify!($kind), ").")]
+                $(#[$field_meta])*
+                pub $field: define_header!(@type $kind $ty),
+            )*
+            $(
+                /// The inherited common fields (`ns`, `nsd`, `bname`, `oway`, `lo`; `codes.md` §3).
+                pub $rpc: $crate::header::RpcFields,
+            )?
+        }
+
+        impl $name {
+            /// The wire keys of this header's own fields, in declaration order.
+            pub const WIRE_FIELDS: &'static [$crate::header::WireField] = &[
+                $( $crate::header::WireField { key: $key, required: define_header!(@required $kind) }, )*
+            ];
+
+            $( define_header!(@accessor $field, $key, $ty $(, $default)?); )*
+        }
+
+        impl $crate::header::CommandHeader for $name {
+            fn write_fields(&self, fields: &mut $crate::ext_fields::ExtFields) {
+                $( define_header!(@write fields, &self.$field, $key, $kind); )*
+                $( $crate::header::CommandHeader::write_fields(&self.$rpc, fields); )?
+            }
+
+            fn read_fields(
+                fields: &$crate::ext_fields::ExtFields,
+            ) -> Result<Self, $crate::error::HeaderError> {
+                let header = Self {
+                    $( $field: define_header!(@read fields, $key, $kind), )*
+                    $( $rpc: $crate::header::CommandHeader::read_fields(fields)?, )?
+                };
+                $( $check(&header)?; )?
+                Ok(header)
+            }
+        }
+    };
+
+    (@type required $ty:ty) => { $ty };
+    (@type optional $ty:ty) => { Option<$ty> };
+    (@required required) => { true };
+    (@required optional) => { false };
+    (@write $fields:ident, $value:expr, $key:literal, required) => { $fields.put($key, $value) };
+    (@write $fields:ident, $value:expr, $key:literal, optional) => { $fields.put_opt($key, ($value).as_ref()) };
+    (@read $fields:ident, $key:literal, required) => { $fields.required($key)? };
+    (@read $fields:ident, $key:literal, optional) => { $fields.optional($key)? };
+    (@accessor $field:ident, $key:literal, $ty:ty) => {};
+    (@accessor $field:ident, $key:literal, $ty:ty, $default:expr) => {
+        #[doc = concat!("`", $key, "` with the Java class default (`", stringify!($default), "`) applied when absent.")]
+        pub fn $field(&self) -> $ty {
+            self.$field.unwrap_or($default)
+        }
+    };
+}
+
+pub mod get_route_info;
+pub mod rpc;
+
+pub use get_route_info::GetRouteInfoRequestHeader;
+pub use rpc::RpcFields;
 
 /// A typed header carried as `extFields`.
 ///
@@ -20,6 +127,15 @@ pub trait CommandHeader: Sized {
     fn read_fields(fields: &ExtFields) -> Result<Self, HeaderError>;
 }
 
+/// One wire key of a generated header: its Java name and whether Java marks it `@CFNotNull`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireField {
+    /// The `extFields` key (the Java field name).
+    pub key: &'static str,
+    /// Whether a missing key fails decoding.
+    pub required: bool,
+}
+
 /// A command with no header fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EmptyHeader;
@@ -29,5 +145,46 @@ impl CommandHeader for EmptyHeader {
 
     fn read_fields(_fields: &ExtFields) -> Result<Self, HeaderError> {
         Ok(EmptyHeader)
+    }
+}
+
+/// Helpers for the tests at the bottom of each header file.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::fmt::Debug;
+
+    use super::{CommandHeader, WireField};
+    use crate::error::HeaderError;
+    use crate::ext_fields::ExtFields;
+
+    /// An `extFields` map from literal pairs.
+    pub(crate) fn ext(pairs: &[(&str, &str)]) -> ExtFields {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    /// `wire` decodes to `expected`, and `expected` encodes to exactly `wire`.
+    pub(crate) fn assert_golden<H: CommandHeader + PartialEq + Debug>(wire: &[(&str, &str)], expected: &H) {
+        let fields = ext(wire);
+        assert_eq!(&H::read_fields(&fields).expect("golden map decodes"), expected);
+        let mut written = ExtFields::new();
+        expected.write_fields(&mut written);
+        assert_eq!(written, fields);
+    }
+
+    /// Removing each required key from a complete map fails with `Missing` naming that key.
+    pub(crate) fn assert_required_named<H: CommandHeader + Debug>(wire: &[(&str, &str)], table: &[WireField]) {
+        let required: Vec<_> = table.iter().filter(|f| f.required).collect();
+        for field in required {
+            let mut fields = ext(wire);
+            assert!(fields.remove(field.key).is_some(), "golden map lacks {}", field.key);
+            assert_eq!(H::read_fields(&fields).unwrap_err(), HeaderError::Missing { field: field.key });
+        }
+    }
+
+    /// `read_fields(write_fields(h)) == h`.
+    pub(crate) fn assert_round_trip<H: CommandHeader + PartialEq + Debug>(header: &H) {
+        let mut fields = ExtFields::new();
+        header.write_fields(&mut fields);
+        assert_eq!(&H::read_fields(&fields).expect("own encoding decodes"), header);
     }
 }
