@@ -105,11 +105,49 @@ macro_rules! define_header {
     };
 }
 
+pub mod add_write_perm_of_broker;
+pub mod add_write_perm_of_broker_response;
+pub mod broker_heartbeat;
+pub mod delete_kv_config;
+pub mod delete_topic_in_namesrv;
+pub mod get_broker_member_group;
+pub mod get_kv_config;
+pub mod get_kv_config_response;
+pub mod get_kv_list_by_namespace;
 pub mod get_route_info;
+pub mod get_topics_by_cluster;
+pub mod put_kv_config;
+pub mod query_data_version;
+pub mod query_data_version_response;
+pub mod register_broker;
+pub mod register_broker_response;
+pub mod register_topic_in_namesrv;
 pub mod rpc;
+pub mod unregister_broker;
+pub mod wipe_write_perm_of_broker;
+pub mod wipe_write_perm_of_broker_response;
 
+pub use add_write_perm_of_broker::AddWritePermOfBrokerRequestHeader;
+pub use add_write_perm_of_broker_response::AddWritePermOfBrokerResponseHeader;
+pub use broker_heartbeat::BrokerHeartbeatRequestHeader;
+pub use delete_kv_config::DeleteKVConfigRequestHeader;
+pub use delete_topic_in_namesrv::DeleteTopicFromNamesrvRequestHeader;
+pub use get_broker_member_group::GetBrokerMemberGroupRequestHeader;
+pub use get_kv_config::GetKVConfigRequestHeader;
+pub use get_kv_config_response::GetKVConfigResponseHeader;
+pub use get_kv_list_by_namespace::GetKVListByNamespaceRequestHeader;
 pub use get_route_info::GetRouteInfoRequestHeader;
+pub use get_topics_by_cluster::GetTopicsByClusterRequestHeader;
+pub use put_kv_config::PutKVConfigRequestHeader;
+pub use query_data_version::QueryDataVersionRequestHeader;
+pub use query_data_version_response::QueryDataVersionResponseHeader;
+pub use register_broker::RegisterBrokerRequestHeader;
+pub use register_broker_response::RegisterBrokerResponseHeader;
+pub use register_topic_in_namesrv::RegisterTopicRequestHeader;
 pub use rpc::RpcFields;
+pub use unregister_broker::UnRegisterBrokerRequestHeader;
+pub use wipe_write_perm_of_broker::WipeWritePermOfBrokerRequestHeader;
+pub use wipe_write_perm_of_broker_response::WipeWritePermOfBrokerResponseHeader;
 
 /// A typed header carried as `extFields`.
 ///
