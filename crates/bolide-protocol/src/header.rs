@@ -358,3 +358,51 @@ pub(crate) mod testing {
         assert_eq!(&H::read_fields(&fields).expect("own encoding decodes"), header);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::testing::ext;
+    use super::*;
+
+    fn no_negative_count(header: &Sample) -> Result<(), HeaderError> {
+        match header.count {
+            Some(count) if count < 0 => Err(HeaderError::Rule { field: "count", reason: "negative".into() }),
+            _ => Ok(()),
+        }
+    }
+
+    define_header! {
+        /// A header using every feature of the macro.
+        Sample {
+            /// Required text.
+            name: String = "name", required;
+            /// Optional number.
+            count: i32 = "count", optional;
+            /// Optional with a default.
+            enabled: bool = "enabled", optional(default = true);
+        }
+        inherits rpc;
+        checked_by no_negative_count;
+    }
+
+    #[test]
+    fn macro_generates_table_accessors_and_checks() {
+        let table: Vec<_> = Sample::WIRE_FIELDS.iter().map(|f| (f.key, f.required)).collect();
+        assert_eq!(table, [("name", true), ("count", false), ("enabled", false)]);
+
+        let header = Sample::read_fields(&ext(&[("name", "n"), ("bname", "b"), ("AccessKey", "ignored")]))
+            .expect("unknown keys are ignored");
+        assert_eq!(header.rpc.broker_name.as_deref(), Some("b"));
+        assert!(header.enabled() && header.enabled.is_none());
+
+        let err = Sample::read_fields(&ext(&[("name", "n"), ("count", "-1")])).unwrap_err();
+        assert_eq!(err, HeaderError::Rule { field: "count", reason: "negative".into() });
+        let err = Sample::read_fields(&ext(&[("count", "1")])).unwrap_err();
+        assert_eq!(err.to_string(), "the custom field name is null");
+    }
+
+    #[test]
+    fn empty_header_reads_anything() {
+        assert_eq!(EmptyHeader::read_fields(&ext(&[("x", "y")])), Ok(EmptyHeader));
+    }
+}

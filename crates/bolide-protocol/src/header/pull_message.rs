@@ -70,8 +70,9 @@ impl PullMessageRequestHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::header::testing::{assert_golden, assert_required_named, assert_round_trip};
-    use crate::header::RpcFields;
+    use crate::error::HeaderError;
+    use crate::header::testing::{assert_golden, assert_required_named, assert_round_trip, ext};
+    use crate::header::{CommandHeader, RpcFields};
 
     const WIRE: [(&str, &str); 13] = [
         ("consumerGroup", "please_rename_unique_group_name_4"),
@@ -117,6 +118,14 @@ mod tests {
     #[test]
     fn missing_required_is_named() {
         assert_required_named::<PullMessageRequestHeader>(&WIRE, PullMessageRequestHeader::WIRE_FIELDS);
+    }
+
+    #[test]
+    fn unparsable_number_is_invalid_and_named() {
+        let mut fields = ext(&WIRE);
+        fields.insert("queueOffset", "12x");
+        let err = PullMessageRequestHeader::read_fields(&fields).unwrap_err();
+        assert!(matches!(err, HeaderError::Invalid { field: "queueOffset", .. }), "{err:?}");
     }
 
     #[test]
