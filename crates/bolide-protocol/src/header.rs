@@ -11,6 +11,10 @@
 //! - Headers whose Java class extends `RpcRequestHeader` / `TopicRequestHeader` embed
 //!   [`RpcFields`] as `rpc`, which carries the common keys of `codes.md` §3.
 //! - Unknown keys are ignored on read, as Java does.
+//! - Stricter than Java on purpose: Java logs an unparsable value and keeps the field's default,
+//!   and its "fast" codecs (send V2) leave a missing required field null; here both are errors
+//!   ([`HeaderError::Invalid`], [`HeaderError::Missing`]) that name the field, so a processor can
+//!   answer SYSTEM_ERROR with the same remark Java uses for a missing field.
 
 use crate::error::HeaderError;
 use crate::ext_fields::ExtFields;
