@@ -54,7 +54,8 @@ impl<T: AsAddress + ?Sized> AsAddress for &T {
 }
 
 /// A remoting client. Cheap to clone; clones share connections. Dropping the last clone closes
-/// every connection.
+/// every connection at once, frames still queued included; [`RemotingClient::shutdown`] flushes
+/// them first.
 #[derive(Clone)]
 pub struct RemotingClient {
     inner: Arc<Inner>,
