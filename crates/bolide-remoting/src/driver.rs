@@ -92,7 +92,7 @@ impl Driver {
             };
             AbortOnDrop(tokio::spawn(task.in_current_span()))
         };
-        info!(addr = %self.handle.local_addr(), "{}", lifecycle::CONNECTION_OPENED);
+        info!(local = %self.handle.local_addr(), "{}", lifecycle::CONNECTION_OPENED);
         if let Some(hook) = &self.setup.hook {
             hook.on_connect(&self.handle);
         }

@@ -11,16 +11,8 @@ use bolide_protocol::FrameError;
 /// Why a call, a connect or a server failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RemotingError {
-    /// The address is neither a socket address nor a resolvable `host:port`.
-    #[error("cannot resolve address {addr:?}")]
-    InvalidAddress {
-        /// The address as given.
-        addr: String,
-        /// The resolver's error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The TCP connection could not be established.
+    /// The TCP connection could not be established (including an address that does not
+    /// resolve).
     #[error("cannot connect to {addr}")]
     Connect {
         /// The address as given.
@@ -120,13 +112,17 @@ impl fmt::Display for ProcessError {
     }
 }
 
-/// Formats an error and its sources as `"outer: cause: root cause"`.
+/// Formats an error and its sources as `"outer: cause: root cause"`. A cause whose text the
+/// message already ends with (errors that print their source themselves) is not repeated.
 pub(crate) fn error_chain(error: &(dyn StdError + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
@@ -176,5 +172,15 @@ mod tests {
         let error = ProcessError::from(Outer(std::io::Error::other("disk gone")));
         assert_eq!(error.chain(), "outer: disk gone");
         assert_eq!(ProcessError::msg("plain").to_string(), "plain");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("wrapper: {0}")]
+    struct PrintsItsSource(#[source] std::io::Error);
+
+    #[test]
+    fn chain_does_not_repeat_a_printed_source() {
+        let error = ProcessError::from(PrintsItsSource(std::io::Error::other("root")));
+        assert_eq!(error.chain(), "wrapper: root");
     }
 }

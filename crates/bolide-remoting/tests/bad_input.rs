@@ -54,7 +54,7 @@ async fn length_too_small_for_the_header_word() {
 
 #[tokio::test]
 async fn oversize_length() {
-    let length = (16 * 1024 * 1024 + 1) as i32;
+    let length: i32 = 16 * 1024 * 1024 + 1;
     closes_only_the_offender("oversize length", &length.to_be_bytes()).await;
 }
 

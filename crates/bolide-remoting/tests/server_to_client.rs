@@ -78,11 +78,17 @@ async fn server_calls_the_client_back_on_the_same_connection() {
 #[tokio::test]
 async fn processor_calls_the_client_while_handling_its_request() {
     let mut registry = registry();
-    registry.register(RequestCode::GET_CONSUMER_LIST_BY_GROUP, |ctx: RequestContext, request: RemotingCommand| async move {
-        let check = RemotingCommand::request(RequestCode::CHECK_TRANSACTION_STATE);
-        let answer = ctx.connection().invoke(check, PROMPTLY).await?;
-        Ok(Some(RemotingCommand::response_to(&request, ResponseCode::SUCCESS).with_body(answer.body.unwrap_or_default())))
-    });
+    registry.register(
+        RequestCode::GET_CONSUMER_LIST_BY_GROUP,
+        |ctx: RequestContext, request: RemotingCommand| async move {
+            let check = RemotingCommand::request(RequestCode::CHECK_TRANSACTION_STATE);
+            let answer = ctx.connection().invoke(check, PROMPTLY).await?;
+            Ok(Some(
+                RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
+                    .with_body(answer.body.unwrap_or_default()),
+            ))
+        },
+    );
     let server = start_server_with(ServerConfig::default(), registry).await;
     let (client, _notified) = client_with_processors();
     let request = RemotingCommand::request(RequestCode::GET_CONSUMER_LIST_BY_GROUP);

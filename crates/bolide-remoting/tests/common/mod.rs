@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use bolide_protocol::{frame, FrameLimits, RemotingCommand, RequestCode, ResponseCode};
-use bolide_remoting::{ClientConfig, ProcessError, ProcessorRegistry, RemotingClient, Server, ServerConfig, ServerHandle};
+use bolide_remoting::{
+    ClientConfig, ProcessError, ProcessorRegistry, RemotingClient, Server, ServerConfig, ServerHandle,
+};
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -51,9 +53,10 @@ pub fn registry() -> ProcessorRegistry {
     let mut registry = ProcessorRegistry::new();
     registry
         .register(ECHO, |_ctx, request: RemotingCommand| async move { Ok(Some(echo_response(&request))) })
-        .register(FAIL, |_ctx, _request| async move {
-            Err(ProcessError::from(Outer(std::io::Error::other("disk full"))))
-        })
+        .register(
+            FAIL,
+            |_ctx, _request| async move { Err(ProcessError::from(Outer(std::io::Error::other("disk full")))) },
+        )
         .register(SILENT, |_ctx, _request| async move { Ok(None) })
         .register(HOLD, |_ctx, _request| async move {
             std::future::pending::<()>().await;
