@@ -1,0 +1,251 @@
+//! The task that runs one connection, on either end: reads frames, matches responses to pending
+//! calls, runs requests concurrently through the processor registry, feeds the writer task, and
+//! closes everything in order.
+//!
+//! Close sequence: the read loop ends with a [`CloseReason`] → the handle reports closed and
+//! pending calls fail → on shutdown, in-flight requests get a grace period and their responses
+//! are written; otherwise the writer flushes what is queued and the socket closes at once → the
+//! hook hears `on_close` → remaining request tasks get the grace period, then are cancelled.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bolide_protocol::{frame, RemotingCommand};
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, debug_span, error, info, info_span, warn, Instrument};
+
+use crate::config::ConnectionConfig;
+use crate::connection::{ConnectionHandle, ConnectionHook};
+use crate::dispatch::dispatch;
+use crate::error::{error_chain, CloseReason};
+use crate::lifecycle;
+use crate::limits::READ_BUFFER_BYTES;
+use crate::processor::{ProcessorRegistry, RequestContext};
+use crate::shutdown::drain;
+use crate::writer::write_loop;
+
+/// What every connection of one server or client shares.
+#[derive(Clone)]
+pub(crate) struct ConnectionSetup {
+    pub(crate) config: ConnectionConfig,
+    pub(crate) registry: Arc<ProcessorRegistry>,
+    pub(crate) hook: Option<Arc<dyn ConnectionHook>>,
+    /// The owner's shutdown token; each connection's stop token is a child of it.
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// Wraps an established socket. Returns the handle and the future that drives the connection
+/// until it closes; the caller spawns that future into a task set it owns.
+///
+/// # Errors
+/// When the socket's addresses cannot be read (it is already dead).
+pub(crate) fn open(
+    stream: TcpStream,
+    setup: &ConnectionSetup,
+) -> std::io::Result<(ConnectionHandle, impl Future<Output = ()> + Send + 'static)> {
+    let peer = stream.peer_addr()?;
+    let local = stream.local_addr()?;
+    // Requests and responses are small and latency-bound; batching happens in the writer.
+    stream.set_nodelay(true)?;
+    let (queue_sender, queue) = mpsc::channel(setup.config.write_queue_depth);
+    let stop = setup.shutdown.child_token();
+    let handle = ConnectionHandle::new(peer, local, queue_sender, stop, setup.config.frame_limits);
+    let span = info_span!("connection", conn_id = %handle.id(), peer = %peer);
+    let driver = Driver {
+        handle: handle.clone(),
+        setup: setup.clone(),
+        in_flight: Arc::new(Semaphore::new(setup.config.max_in_flight_requests)),
+        requests: JoinSet::new(),
+    };
+    let run = driver.run(stream, queue).instrument(span);
+    Ok((handle, run))
+}
+
+struct Driver {
+    handle: ConnectionHandle,
+    setup: ConnectionSetup,
+    /// Permits for requests being processed; the reader waits for one before spawning.
+    in_flight: Arc<Semaphore>,
+    /// The request tasks of this connection.
+    requests: JoinSet<()>,
+}
+
+impl Driver {
+    async fn run(mut self, stream: TcpStream, queue: mpsc::Receiver<crate::writer::OutboundFrame>) {
+        let (read_half, write_half) = stream.into_split();
+        let writer_stop = CancellationToken::new();
+        let mut writer = {
+            let handle = self.handle.clone();
+            let writer_stop = writer_stop.clone();
+            let task = async move {
+                let shared = handle.shared();
+                if let Err(err) = write_loop(write_half, queue, writer_stop, &shared.activity).await {
+                    debug!(error = %err, "write failed; closing");
+                    shared.stop.cancel();
+                }
+            };
+            AbortOnDrop(tokio::spawn(task.in_current_span()))
+        };
+        info!(local = %self.handle.local_addr(), "{}", lifecycle::CONNECTION_OPENED);
+        if let Some(hook) = &self.setup.hook {
+            hook.on_connect(&self.handle);
+        }
+
+        let reason = self.read_loop(read_half).await;
+        let shared = self.handle.shared();
+        shared.stop.cancel();
+        shared.pending.close();
+        let grace = self.setup.config.shutdown_grace;
+        if matches!(reason, CloseReason::Shutdown) {
+            // Let in-flight requests finish and their responses go out before the socket closes.
+            drain(&mut self.requests, Instant::now() + grace).await;
+        }
+        writer_stop.cancel();
+        if tokio::time::timeout(grace, writer.wait()).await.is_err() {
+            debug!("writer did not finish flushing in time; dropped");
+        }
+        log_close(&self.handle, &reason);
+        if let Some(hook) = &self.setup.hook {
+            hook.on_close(&self.handle, &reason);
+        }
+        drain(&mut self.requests, Instant::now() + grace).await;
+    }
+
+    /// Reads and handles frames until the connection must close, and says why.
+    async fn read_loop<R: AsyncRead + Unpin>(&mut self, mut source: R) -> CloseReason {
+        let limits = self.setup.config.frame_limits;
+        let idle_timeout = self.setup.config.idle_timeout;
+        let mut buf = BytesMut::with_capacity(READ_BUFFER_BYTES);
+        let stop = self.handle.shared().stop.clone();
+        let idle = tokio::time::sleep(idle_timeout);
+        tokio::pin!(idle);
+        loop {
+            loop {
+                match frame::decode(&mut buf, limits) {
+                    Ok(Some(command)) => {
+                        if let Err(reason) = self.on_command(command, &stop).await {
+                            return reason;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(err) => return CloseReason::Protocol(err),
+                }
+            }
+            self.reap();
+            if buf.capacity() - buf.len() < READ_BUFFER_BYTES / 4 {
+                buf.reserve(READ_BUFFER_BYTES);
+            }
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => return self.stop_reason(),
+                read = source.read_buf(&mut buf) => match read {
+                    Ok(0) if buf.is_empty() => return CloseReason::PeerClosed,
+                    Ok(0) => return CloseReason::PeerClosedMidFrame { buffered_bytes: buf.len() },
+                    Ok(_) => self.handle.shared().activity.touch(),
+                    Err(err) => return CloseReason::Io(err),
+                },
+                () = &mut idle => {
+                    let quiet_until = self.handle.shared().activity.last() + idle_timeout;
+                    if quiet_until <= Instant::now() {
+                        return CloseReason::Idle(idle_timeout);
+                    }
+                    idle.as_mut().reset(quiet_until);
+                }
+            }
+        }
+    }
+
+    /// Routes one decoded command: responses to their waiters, requests to a new task.
+    async fn on_command(&mut self, command: RemotingCommand, stop: &CancellationToken) -> Result<(), CloseReason> {
+        if command.is_response() {
+            if let Err(unmatched) = self.handle.shared().pending.complete(command) {
+                debug!(opaque = unmatched.opaque, code = unmatched.code, "response matches no pending call; dropped");
+            }
+            return Ok(());
+        }
+        let permit = match Arc::clone(&self.in_flight).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                debug!("in-flight request limit reached; pausing reads");
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => return Err(self.stop_reason()),
+                    permit = Arc::clone(&self.in_flight).acquire_owned() => {
+                        permit.expect("the in-flight semaphore is never closed")
+                    }
+                }
+            }
+        };
+        self.spawn_request(command, permit);
+        Ok(())
+    }
+
+    fn spawn_request(&mut self, request: RemotingCommand, permit: OwnedSemaphorePermit) {
+        let span = debug_span!("request", code = request.code, opaque = request.opaque);
+        let registry = Arc::clone(&self.setup.registry);
+        let handle = self.handle.clone();
+        let task = async move {
+            let ctx = RequestContext::new(handle.clone());
+            if let Some(response) = dispatch(&registry, ctx, request).await {
+                handle.send_response(response).await;
+            }
+            drop(permit);
+        };
+        self.requests.spawn(task.instrument(span));
+    }
+
+    /// Collects finished request tasks so the set does not grow.
+    fn reap(&mut self) {
+        while let Some(result) = self.requests.try_join_next() {
+            if let Err(err) = result {
+                if err.is_panic() {
+                    error!(error = %err, "request task panicked outside its processor");
+                }
+            }
+        }
+    }
+
+    fn stop_reason(&self) -> CloseReason {
+        if self.setup.shutdown.is_cancelled() {
+            CloseReason::Shutdown
+        } else {
+            CloseReason::Local
+        }
+    }
+}
+
+/// Bad input and socket errors are `warn`: the peer is misbehaving or the network degraded.
+fn log_close(handle: &ConnectionHandle, reason: &CloseReason) {
+    let peer = handle.peer_addr();
+    match reason {
+        CloseReason::Protocol(_) | CloseReason::Io(_) | CloseReason::PeerClosedMidFrame { .. } => {
+            warn!(%peer, reason = %error_chain(reason), "{}", lifecycle::CONNECTION_CLOSED);
+        }
+        _ => info!(%peer, reason = %reason, "{}", lifecycle::CONNECTION_CLOSED),
+    }
+}
+
+/// Aborts the task when dropped, so a driver cancelled from outside takes its writer with it.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl AbortOnDrop {
+    async fn wait(&mut self) {
+        if let Err(err) = (&mut self.0).await {
+            if err.is_panic() {
+                error!(error = %err, "writer task panicked");
+            }
+        }
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
