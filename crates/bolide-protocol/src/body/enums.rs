@@ -107,8 +107,10 @@ java_enum! {
 
 java_enum! {
     /// Tag filtering of a topic.
+    #[derive(Default)]
     TopicFilterType as "TopicFilterType" {
         /// One tag per message.
+        #[default]
         SingleTag = 0, "SINGLE_TAG";
         /// Several tags per message.
         MultiTag = 1, "MULTI_TAG";
@@ -145,23 +147,13 @@ java_enum! {
 
 java_enum! {
     /// Retry back-off policy of a subscription group (5.x).
+    #[derive(Default)]
     GroupRetryPolicyType as "GroupRetryPolicyType" {
         /// Exponential back-off.
         Exponential = 0, "EXPONENTIAL";
         /// A list of delays.
+        #[default]
         Customized = 1, "CUSTOMIZED";
-    }
-}
-
-impl Default for TopicFilterType {
-    fn default() -> Self {
-        TopicFilterType::SingleTag
-    }
-}
-
-impl Default for GroupRetryPolicyType {
-    fn default() -> Self {
-        GroupRetryPolicyType::Customized
     }
 }
 
