@@ -15,11 +15,20 @@
 //! - [`tag`]: Java `String.hashCode` tags codes;
 //! - [`error`]: [`DecodeError`] and [`EncodeError`].
 
+pub mod batch;
 pub mod compression;
+pub mod error;
+pub mod message_id;
 pub mod properties;
+mod reader;
+pub mod stored;
 pub mod sys_flag;
 pub mod tag;
 
+pub use self::batch::{BatchEntry, SharedBatchEntry};
 pub use self::compression::CompressionType;
+pub use self::error::{DecodeError, EncodeError};
+pub use self::message_id::{OffsetMessageId, UniqueId, UniqueIdGenerator};
 pub use self::properties::{find_property, Properties};
+pub use self::stored::{MessageRecord, MessageVersion, Record, StoredMessage};
 pub use self::sys_flag::{SysFlag, TransactionType};
