@@ -31,10 +31,11 @@ impl<'a> Reader<'a> {
         Ok(i64::from_be_bytes(self.take(field, 8)?.try_into().expect("8 bytes")))
     }
 
-    /// A signed big-endian length field of `width` bytes (2 or 4).
+    /// A signed big-endian length field of `width` bytes (1, 2 or 4).
     pub(crate) fn length(&mut self, field: &'static str, width: usize) -> Result<usize, DecodeError> {
         let at = self.at;
         let length = match width {
+            1 => i64::from(i8::from_be_bytes(self.take(field, 1)?.try_into().expect("1 byte"))),
             2 => i64::from(i16::from_be_bytes(self.take(field, 2)?.try_into().expect("2 bytes"))),
             _ => i64::from(self.i32(field)?),
         };

@@ -8,7 +8,9 @@
 //!     | reconsume times i32 | prepared transaction offset i64 | body length i32 | body
 //!     | topic length (u8 in v1, i16 in v2) | topic | properties length i16 | properties
 //! ```
-//! Host widths come from sysflag bits 4 and 5; the topic length width from the magic only.
+//! Host widths come from sysflag bits 4 and 5; the topic length width from the magic only. All
+//! lengths are signed, as Java reads them: a v1 topic length byte of 0x80 or more is negative
+//! and makes the record invalid, exactly as it does for the Java store and clients.
 //!
 //! - [`StoredMessage`] is a zero-copy view over a record in any byte slice (an mmap'd segment,
 //!   a pull body); with [`bytes::Bytes`], `bytes.slice_ref(message.body())` shares the buffer.
@@ -225,10 +227,7 @@ impl<'a> StoredMessage<'a> {
         check_offset(reader.i64("prepared transaction offset")?, "prepared transaction offset", prepared_at)?;
         let body_length = reader.length("body", 4)?;
         let body = reader.take("body", body_length)?;
-        let topic_length = match version {
-            MessageVersion::V1 => usize::from(reader.take("topic length", 1)?[0]),
-            MessageVersion::V2 => reader.length("topic", 2)?,
-        };
+        let topic_length = reader.length("topic", version.topic_length_bytes())?;
         let topic_at = reader.at;
         let topic = std::str::from_utf8(reader.take("topic", topic_length)?)
             .map_err(|_| DecodeError::InvalidUtf8 { field: "topic", offset: topic_at })?;

@@ -211,6 +211,7 @@ fn corrupt_records_are_named_errors() {
     );
     assert_eq!(with(103, &[0, 6]), DecodeError::LengthMismatch { total_size: 112, computed: 111, offset: 0 });
     assert_eq!(with(94, &[0xFF]), DecodeError::InvalidUtf8 { field: "topic", offset: 94 });
+    assert_eq!(with(93, &[0x89]), DecodeError::NegativeLength { field: "topic", length: -119, offset: 93 });
     // A sysflag claiming an IPv6 born host shifts every later field: a length error, no panic.
     assert!(matches!(with(39, &[0x10]), DecodeError::PastRecordEnd { .. } | DecodeError::InvalidPort { .. }));
     let mut bad_crc = golden.clone();
