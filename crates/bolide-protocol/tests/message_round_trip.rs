@@ -214,6 +214,26 @@ proptest! {
     }
 
     #[test]
+    fn parsing_matches_a_model_of_java(raw in "[AB\u{1}\u{2}é]{0,30}") {
+        // Java's string2messageProperties, restated naively: split on 0x02, name before the
+        // first 0x01, value after it, both non-empty, later names win.
+        let mut model: Vec<(String, String)> = Vec::new();
+        for item in raw.split('\u{2}') {
+            if let Some((name, value)) = item.split_once('\u{1}') {
+                if !name.is_empty() && !value.is_empty() {
+                    match model.iter_mut().find(|(n, _)| n == name) {
+                        Some(entry) => entry.1 = value.to_owned(),
+                        None => model.push((name.to_owned(), value.to_owned())),
+                    }
+                }
+            }
+        }
+        let parsed = Properties::parse(&raw);
+        let parsed: Vec<_> = parsed.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+        prop_assert_eq!(parsed, model);
+    }
+
+    #[test]
     fn parsing_is_idempotent(raw in "[A-C\u{1}\u{2}é]{0,40}") {
         let once = Properties::parse(&raw);
         prop_assert_eq!(Properties::parse(&once.to_wire_string()), once.clone());
