@@ -11,6 +11,7 @@
 //! - [`stored`]: [`StoredMessage`] view, [`Record`] (message or blank), [`MessageRecord`] encoder;
 //! - [`batch`]: SEND_BATCH_MESSAGE body entries;
 //! - [`message_id`]: [`OffsetMessageId`] and the client [`UniqueId`];
+//! - [`pop_receipt`]: the POP receipt handle carried in `POP_CK` / `extraInfo`;
 //! - [`compression`]: zlib / LZ4 / zstd bodies;
 //! - [`tag`]: Java `String.hashCode` tags codes;
 //! - [`error`]: [`DecodeError`] and [`EncodeError`].
@@ -19,6 +20,7 @@ pub mod batch;
 pub mod compression;
 pub mod error;
 pub mod message_id;
+pub mod pop_receipt;
 pub mod properties;
 mod reader;
 pub mod stored;
@@ -29,6 +31,7 @@ pub use self::batch::{BatchEntry, SharedBatchEntry};
 pub use self::compression::CompressionType;
 pub use self::error::{DecodeError, EncodeError};
 pub use self::message_id::{OffsetMessageId, UniqueId, UniqueIdGenerator};
+pub use self::pop_receipt::PopReceipt;
 pub use self::properties::{find_property, Properties};
 pub use self::stored::{MessageRecord, MessageVersion, Record, StoredMessage};
 pub use self::sys_flag::{SysFlag, TransactionType};

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use bolide_protocol::message::batch::{self, BatchEntry};
 use bolide_protocol::message::compression::{self, CompressionType};
+use bolide_protocol::message::pop_receipt::{PopReceipt, PopRetry};
 use bolide_protocol::message::properties::{self, Properties};
 use bolide_protocol::message::stored::{self, body_crc, MessageRecord, MessageVersion, Record, StoredMessage};
 use bolide_protocol::message::{OffsetMessageId, SysFlag, UniqueId};
@@ -132,6 +133,10 @@ fn decode_everything(buf: &[u8]) {
     let _ = Properties::parse_bytes(buf);
     let text = String::from_utf8_lossy(buf);
     let _ = (OffsetMessageId::parse(&text), UniqueId::parse(&text), properties::find_property(&text, "TAGS"));
+    if let Ok(receipt) = PopReceipt::parse(&text) {
+        let again = receipt.to_string();
+        assert_eq!(PopReceipt::parse(&again), Ok(receipt));
+    }
 }
 
 proptest! {
@@ -214,12 +219,58 @@ proptest! {
     }
 
     #[test]
+    fn parsing_matches_a_model_of_java(raw in "[AB\u{1}\u{2}é]{0,30}") {
+        // Java's string2messageProperties, restated naively: split on 0x02, name before the
+        // first 0x01, value after it, both non-empty, later names win.
+        let mut model: Vec<(String, String)> = Vec::new();
+        for item in raw.split('\u{2}') {
+            if let Some((name, value)) = item.split_once('\u{1}') {
+                if !name.is_empty() && !value.is_empty() {
+                    match model.iter_mut().find(|(n, _)| n == name) {
+                        Some(entry) => entry.1 = value.to_owned(),
+                        None => model.push((name.to_owned(), value.to_owned())),
+                    }
+                }
+            }
+        }
+        let parsed = Properties::parse(&raw);
+        let parsed: Vec<_> = parsed.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+        prop_assert_eq!(parsed, model);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(raw in "[0-9 a-f\u{1}\u{2}-]{0,64}") {
+        decode_everything(raw.as_bytes());
+    }
+
+    #[test]
     fn parsing_is_idempotent(raw in "[A-C\u{1}\u{2}é]{0,40}") {
         let once = Properties::parse(&raw);
         prop_assert_eq!(Properties::parse(&once.to_wire_string()), once.clone());
         for (name, value) in once.iter() {
             prop_assert_eq!(properties::find_property(&raw, name), Some(value));
         }
+    }
+
+    #[test]
+    fn pop_receipt_round_trips(
+        numbers in any::<(i64, i64, i64, i32, i32)>(),
+        retry in prop_oneof![Just(PopRetry::Normal), Just(PopRetry::RetryV1), Just(PopRetry::RetryV2)],
+        broker_name in "[a-zA-Z0-9_-]{1,20}",
+        queue_offset in proptest::option::of(any::<i64>()),
+    ) {
+        let receipt = PopReceipt {
+            ck_queue_offset: numbers.0,
+            pop_time_ms: numbers.1,
+            invisible_time_ms: numbers.2,
+            revive_queue_id: numbers.3,
+            retry,
+            broker_name: &broker_name,
+            queue_id: numbers.4,
+            queue_offset,
+        };
+        let text = receipt.to_string();
+        prop_assert_eq!(PopReceipt::parse(&text), Ok(receipt));
     }
 
     #[test]

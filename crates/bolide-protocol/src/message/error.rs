@@ -113,6 +113,23 @@ pub enum DecodeError {
         /// Where the record starts.
         offset: usize,
     },
+    /// The record's `__CRC32#` property does not match the record (only reported by explicit
+    /// checks; message-format.md §1.6).
+    #[error("record CRC mismatch in record at byte {offset}: stored {stored}, computed {computed}")]
+    RecordCrcMismatch {
+        /// The CRC the property carries.
+        stored: u32,
+        /// The CRC of the record without the property's reserved bytes.
+        computed: u32,
+        /// Where the record starts.
+        offset: usize,
+    },
+    /// The record does not end with a well-formed `__CRC32#` property.
+    #[error("record at byte {offset} has no trailing __CRC32# property")]
+    RecordCrcMissing {
+        /// Where the record starts.
+        offset: usize,
+    },
 }
 
 impl DecodeError {
@@ -146,6 +163,10 @@ impl DecodeError {
             Self::BodyCrcMismatch { stored, computed, offset } => {
                 Self::BodyCrcMismatch { stored, computed, offset: offset + base }
             }
+            Self::RecordCrcMismatch { stored, computed, offset } => {
+                Self::RecordCrcMismatch { stored, computed, offset: offset + base }
+            }
+            Self::RecordCrcMissing { offset } => Self::RecordCrcMissing { offset: offset + base },
         }
     }
 

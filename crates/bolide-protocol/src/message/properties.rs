@@ -17,6 +17,8 @@
 //! bytes gives the same items as splitting the decoded text; a value that is not valid UTF-8 is
 //! simply not returned by the `&str` lookups.
 
+use std::ops::Range;
+
 use bytes::BufMut;
 
 /// Separates a name from its value.
@@ -241,29 +243,22 @@ pub enum PropertyError {
 /// way Java does. Duplicates are all returned; readers that want Java's map keep the last.
 #[must_use]
 pub fn iter(raw: &str) -> Iter<'_> {
-    Iter { rest: raw }
+    Iter { raw, at: 0 }
 }
 
 /// Iterator returned by [`iter`].
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
-    rest: &'a str,
+    raw: &'a str,
+    at: usize,
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.rest.is_empty() {
-            let (item, rest) = self.rest.split_once(char::from(PROPERTY_SEPARATOR)).unwrap_or((self.rest, ""));
-            self.rest = rest;
-            if let Some((name, value)) = item.split_once(char::from(NAME_VALUE_SEPARATOR)) {
-                if !name.is_empty() && !value.is_empty() {
-                    return Some((name, value));
-                }
-            }
-        }
-        None
+        // The separators are ASCII, so the ranges fall on character boundaries.
+        next_item(self.raw.as_bytes(), &mut self.at).map(|(name, value)| (&self.raw[name], &self.raw[value]))
     }
 }
 
@@ -271,47 +266,72 @@ impl<'a> Iterator for Iter<'a> {
 /// as [`iter`], no UTF-8 check.
 #[must_use]
 pub fn iter_bytes(raw: &[u8]) -> IterBytes<'_> {
-    IterBytes { rest: raw }
+    IterBytes { raw, at: 0 }
 }
 
 /// Iterator returned by [`iter_bytes`].
 #[derive(Debug, Clone)]
 pub struct IterBytes<'a> {
-    rest: &'a [u8],
+    raw: &'a [u8],
+    at: usize,
 }
 
 impl<'a> Iterator for IterBytes<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.rest.is_empty() {
-            let (item, rest) = match self.rest.iter().position(|&b| b == PROPERTY_SEPARATOR) {
-                Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
-                None => (self.rest, &[][..]),
-            };
-            self.rest = rest;
-            if let Some(split) = item.iter().position(|&b| b == NAME_VALUE_SEPARATOR) {
-                let (name, value) = (&item[..split], &item[split + 1..]);
-                if !name.is_empty() && !value.is_empty() {
-                    return Some((name, value));
-                }
+        next_item(self.raw, &mut self.at).map(|(name, value)| (&self.raw[name], &self.raw[value]))
+    }
+}
+
+/// Finds the next well-formed item at or after `*at` in one pass over its bytes, and moves `*at`
+/// past it. Returns the name and value ranges.
+fn next_item(raw: &[u8], at: &mut usize) -> Option<(Range<usize>, Range<usize>)> {
+    while *at < raw.len() {
+        let start = *at;
+        let mut split = None;
+        let mut end = raw.len();
+        for (i, &byte) in raw[start..].iter().enumerate() {
+            if byte == PROPERTY_SEPARATOR {
+                end = start + i;
+                break;
+            }
+            if byte == NAME_VALUE_SEPARATOR && split.is_none() {
+                split = Some(start + i);
             }
         }
-        None
+        *at = end + 1;
+        match split {
+            Some(split) if split > start && split + 1 < end => return Some((start..split, split + 1..end)),
+            _ => {}
+        }
     }
+    None
+}
+
+/// The value range of the last item named `name`.
+fn find_range(raw: &[u8], name: &[u8]) -> Option<Range<usize>> {
+    let mut at = 0;
+    let mut found = None;
+    while let Some((item_name, value)) = next_item(raw, &mut at) {
+        if &raw[item_name] == name {
+            found = Some(value);
+        }
+    }
+    found
 }
 
 /// Looks `name` up in a raw properties string without allocating. When the name repeats, the
 /// last value wins, as in Java.
 #[must_use]
 pub fn find_property<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
-    iter(raw).filter(|(n, _)| *n == name).last().map(|(_, value)| value)
+    find_range(raw.as_bytes(), name.as_bytes()).map(|value| &raw[value])
 }
 
 /// [`find_property`] over raw bytes; the value is returned as bytes, unchecked.
 #[must_use]
 pub fn find_property_bytes<'a>(raw: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    iter_bytes(raw).filter(|(n, _)| *n == name.as_bytes()).last().map(|(_, value)| value)
+    find_range(raw, name.as_bytes()).map(|value| &raw[value])
 }
 
 /// Appends one `name 0x01 value 0x02` item. The caller is responsible for the name and value

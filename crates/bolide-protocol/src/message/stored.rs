@@ -18,8 +18,10 @@
 //!   end-of-file marker.
 //! - [`messages`] walks a concatenation (a pull body) and stops at the first bad record.
 //! - [`MessageRecord`] encodes a record into a caller-owned buffer, computing the body CRC.
+//! - [`property_crc`] writes and checks the optional `__CRC32#` whole-record CRC.
 
 mod encode;
+pub mod property_crc;
 #[cfg(test)]
 mod tests;
 

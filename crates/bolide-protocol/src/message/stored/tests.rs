@@ -122,6 +122,12 @@ fn ipv6_hosts_and_v2_round_trip() {
     // 92 fixed bytes for v2, plus 12 per IPv6 host.
     assert_eq!(bytes.len(), 92 + 24 + 4 + record.topic.len() + record.properties.len());
     assert_eq!(&bytes[4..8], &MAGIC_V2.to_be_bytes());
+    // Positions from message-format.md §1.1 with an IPv6 born host: store timestamp @68, store
+    // host @76 (16 address bytes, then the port).
+    assert_eq!(&bytes[48..64], &"2001:db8::5".parse::<std::net::Ipv6Addr>().expect("ip").octets());
+    assert_eq!(&bytes[68..76], &i64::MAX.to_be_bytes());
+    assert_eq!(&bytes[76..92], &std::net::Ipv6Addr::LOCALHOST.octets());
+    assert_eq!(&bytes[92..96], &65535i32.to_be_bytes());
     let message = StoredMessage::decode(&bytes).expect("decodes");
     let expected =
         MessageRecord { sys_flag: SysFlag::from_bits(TRANSACTION_COMMIT_TYPE | BORNHOST_V6 | STOREHOST_V6), ..record };
