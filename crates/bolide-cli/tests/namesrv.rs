@@ -114,8 +114,7 @@ fn registration_routes_cluster_info_and_removal() {
 fn silent_brokers_expire() {
     let dir = temp_dir();
     let port = free_port();
-    let _server =
-        start_namesrv(port, dir.path(), &["brokerTimeoutMillis=1000", "scanNotActiveBrokerInterval=100"]);
+    let _server = start_namesrv(port, dir.path(), &["brokerTimeoutMillis=1000", "scanNotActiveBrokerInterval=100"]);
     let mut broker = WireClient::connect(port);
     broker.call(register("broker-b", 0, "127.0.0.1:20911", &["Expiring"]));
     let mut client = WireClient::connect(port);
@@ -189,9 +188,11 @@ fn config_requests_and_error_answers() {
     assert_eq!(client.call(update).response_code(), ResponseCode::SUCCESS);
     let config = body_text(&client.call(RemotingCommand::request(RequestCode::GET_NAMESRV_CONFIG)));
     assert!(config.contains("orderMessageEnable=true") && config.contains("scanNotActiveBrokerInterval=2000"));
-    let refused = client.call(RemotingCommand::request(RequestCode::UPDATE_NAMESRV_CONFIG).with_body(b"kvConfigPath=/x".to_vec()));
+    let refused = client
+        .call(RemotingCommand::request(RequestCode::UPDATE_NAMESRV_CONFIG).with_body(b"kvConfigPath=/x".to_vec()));
     assert_eq!(refused.response_code(), ResponseCode::NO_PERMISSION);
-    let unknown_key = client.call(RemotingCommand::request(RequestCode::UPDATE_NAMESRV_CONFIG).with_body(b"noSuchKey=1".to_vec()));
+    let unknown_key =
+        client.call(RemotingCommand::request(RequestCode::UPDATE_NAMESRV_CONFIG).with_body(b"noSuchKey=1".to_vec()));
     assert_eq!(unknown_key.response_code(), ResponseCode::SYSTEM_ERROR);
     assert!(unknown_key.remark.unwrap_or_default().contains("noSuchKey"));
 

@@ -46,8 +46,7 @@ struct Fixture {
 fn start() -> Fixture {
     let runtime = Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = NamesrvConfig::default();
-    config.kv_config_path = dir.path().join("kvConfig.json");
+    let config = NamesrvConfig { kv_config_path: dir.path().join("kvConfig.json"), ..NamesrvConfig::default() };
     let addr = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
@@ -73,7 +72,8 @@ async fn query_routes(clients: &[Arc<RemotingClient>], addr: &str, total: u64) -
         tasks.spawn(async move {
             for i in 0..per_worker {
                 let topic = format!("topic-{}", (i as usize + worker) % TOPICS);
-                let mut request = RemotingCommand::request(RequestCode::GET_ROUTEINFO_BY_TOPIC).with_ext("topic", topic);
+                let mut request =
+                    RemotingCommand::request(RequestCode::GET_ROUTEINFO_BY_TOPIC).with_ext("topic", topic);
                 request.version = 479;
                 let response = client.invoke(addr.as_str(), request, TIMEOUT).await.expect("route");
                 assert_eq!(response.response_code(), ResponseCode::SUCCESS);

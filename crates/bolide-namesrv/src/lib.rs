@@ -6,9 +6,9 @@
 
 pub mod config;
 pub mod kv_config;
-pub mod route_table;
 pub mod lifecycle;
 mod processor;
+pub mod route_table;
 pub mod server;
 
 pub use config::NamesrvConfig;

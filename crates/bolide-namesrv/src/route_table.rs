@@ -215,7 +215,7 @@ impl RouteTable {
         register_first |= previous.is_none();
 
         if *broker_id == MASTER_ID {
-            let changed = self.live.get(&key).map_or(true, |live| live.data_version != registration.data_version);
+            let changed = self.live.get(&key).is_none_or(|live| live.data_version != registration.data_version);
             if changed && !register_first {
                 self.remove_topics_not_in(&name, &registration.topics);
             }
@@ -328,7 +328,11 @@ impl RouteTable {
     }
 
     /// Removes every broker address whose live entry `matches`.
-    fn remove_live_where(&mut self, reason: RemovalReason, matches: impl Fn(&BrokerLive) -> bool) -> Vec<RemovedBroker> {
+    fn remove_live_where(
+        &mut self,
+        reason: RemovalReason,
+        matches: impl Fn(&BrokerLive) -> bool,
+    ) -> Vec<RemovedBroker> {
         let gone: Vec<BrokerAddrKey> =
             self.live.iter().filter(|(_, live)| matches(live)).map(|(key, _)| key.clone()).collect();
         let mut removed = Vec::with_capacity(gone.len());
@@ -395,9 +399,14 @@ impl RouteTable {
         Some(TopicRoute { queues: queues.values().cloned().collect(), brokers })
     }
 
-    /// Every broker name with its members, and every cluster with its broker names.
-    pub fn cluster_info(&self) -> (&BTreeMap<Arc<str>, BrokerEntry>, &BTreeMap<String, BTreeSet<Arc<str>>>) {
-        (&self.brokers, &self.clusters)
+    /// Every broker name with its members.
+    pub fn brokers(&self) -> &BTreeMap<Arc<str>, BrokerEntry> {
+        &self.brokers
+    }
+
+    /// Every cluster with its broker names.
+    pub fn clusters(&self) -> &BTreeMap<String, BTreeSet<Arc<str>>> {
+        &self.clusters
     }
 
     /// One broker name's members.

@@ -79,7 +79,7 @@ fn expiry_uses_each_brokers_timeout() {
     let removed = table.expire(100_001 + TIMEOUT_MS);
     assert_eq!(removed[0].reason, RemovalReason::Expired);
     assert_eq!(table.route("T"), None);
-    assert!(table.cluster_info().0.is_empty() && table.cluster_info().1.is_empty());
+    assert!(table.brokers().is_empty() && table.clusters().is_empty());
 }
 
 #[test]

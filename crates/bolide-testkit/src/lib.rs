@@ -133,7 +133,11 @@ impl Drop for ServerProcess {
     }
 }
 
-fn spawn_reader(pipe: impl std::io::Read + Send + 'static, sender: mpsc::Sender<String>, output: Arc<Mutex<Vec<String>>>) {
+fn spawn_reader(
+    pipe: impl std::io::Read + Send + 'static,
+    sender: mpsc::Sender<String>,
+    output: Arc<Mutex<Vec<String>>>,
+) {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines() {
             let Ok(line) = line else { break };

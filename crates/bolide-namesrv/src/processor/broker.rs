@@ -1,7 +1,7 @@
 //! Broker requests: REGISTER_BROKER (103), UNREGISTER_BROKER (104), QUERY_DATA_VERSION (322),
 //! BROKER_HEARTBEAT (904), WIPE_WRITE_PERM_OF_BROKER (205), ADD_WRITE_PERM_OF_BROKER (327).
 
-use bolide_protocol::body::{DataVersion, KVTable, RegisterBrokerBody};
+use bolide_protocol::body::{DataVersion, KvTable, RegisterBrokerBody, TopicConfigSerializeWrapper};
 use bolide_protocol::header::{
     AddWritePermOfBrokerRequestHeader, AddWritePermOfBrokerResponseHeader, BrokerHeartbeatRequestHeader,
     QueryDataVersionRequestHeader, QueryDataVersionResponseHeader, RegisterBrokerRequestHeader,
@@ -31,6 +31,22 @@ fn body_crc32(bytes: &[u8]) -> i32 {
     (crc32fast::hash(bytes) & 0x7FFF_FFFF) as i32
 }
 
+/// Request versions below this (V3_0_11) send a bare `TopicConfigSerializeWrapper`.
+const VERSION_REGISTER_BODY: i32 = 37;
+
+/// The three body forms: zlib-compressed, bare wrapper (very old brokers), JSON `RegisterBrokerBody`.
+fn decode_register_body(bytes: &[u8], compressed: bool, version: i32) -> Result<RegisterBrokerBody, ProcessError> {
+    let invalid = |err: &dyn std::fmt::Display| ProcessError::msg(format!("invalid REGISTER_BROKER body: {err}"));
+    if compressed {
+        return RegisterBrokerBody::decode_compressed(bytes, version).map_err(|err| invalid(&err));
+    }
+    if version < VERSION_REGISTER_BODY {
+        let wrapper: TopicConfigSerializeWrapper = json::from_slice(bytes).map_err(|err| invalid(&err))?;
+        return Ok(RegisterBrokerBody { topic_config_serialize_wrapper: wrapper, ..RegisterBrokerBody::default() });
+    }
+    json::from_slice(bytes).map_err(|err| invalid(&err))
+}
+
 pub(super) fn register_broker(
     state: &State,
     ctx: &RequestContext,
@@ -38,15 +54,14 @@ pub(super) fn register_broker(
 ) -> Result<RemotingCommand, ProcessError> {
     let header: RegisterBrokerRequestHeader = header(request)?;
     let bytes = request.body.as_deref().unwrap_or_default();
-    let expected_crc = header.body_crc32.unwrap_or(0);
+    let expected_crc = header.body_crc32();
     if expected_crc != 0 && body_crc32(bytes) != expected_crc {
         return Ok(fail(request, ResponseCode::SYSTEM_ERROR, "crc32 not match"));
     }
     let body = if bytes.is_empty() {
         RegisterBrokerBody::default()
     } else {
-        RegisterBrokerBody::decode(bytes, header.compressed.unwrap_or(false), request.version)
-            .map_err(|err| ProcessError::msg(format!("invalid REGISTER_BROKER body: {err}")))?
+        decode_register_body(bytes, header.compressed(), request.version)?
     };
     let wrapper = body.topic_config_serialize_wrapper;
     let topics = wrapper
@@ -67,16 +82,19 @@ pub(super) fn register_broker(
         broker_name: header.broker_name.clone(),
         broker_id: header.broker_id,
         ha_server_addr: header.ha_server_addr.clone(),
-        heartbeat_timeout_ms: header.heartbeat_timeout_millis.and_then(|ms| u64::try_from(ms).ok()),
+        heartbeat_timeout_ms: header.heartbeat_timeout_ms.and_then(|ms| u64::try_from(ms).ok()),
         enable_acting_master: header.enable_acting_master.unwrap_or(false),
         zone_name: request.ext(ZONE_NAME_KEY).map(str::to_owned),
         data_version: version(&wrapper.data_version),
         topics,
         connection_id: Some(ctx.connection_id().value()),
     };
-    let known = state.routes.read().expect("route lock").broker(&header.broker_name).is_some_and(|broker| {
-        broker.broker_addrs.get(&header.broker_id) == Some(&header.broker_addr)
-    });
+    let known = state
+        .routes
+        .read()
+        .expect("route lock")
+        .broker(&header.broker_name)
+        .is_some_and(|broker| broker.broker_addrs.get(&header.broker_id) == Some(&header.broker_addr));
     let outcome = state.routes.write().expect("route lock").register(registration, now_ms());
     let Some(outcome) = outcome else {
         return Ok(fail(request, ResponseCode::SYSTEM_ERROR, "register broker failed"));
@@ -99,7 +117,7 @@ pub(super) fn register_broker(
     let mut response = success(request).with_header(&response_header);
     if state.config.read().expect("config lock").return_order_topic_config_to_broker {
         if let Some(table) = state.kv.lock().expect("kv lock").namespace(ORDER_TOPIC_CONFIG) {
-            response = response.with_body(json::to_vec(&KVTable { table: table.clone() }, KeyStyle::Fastjson));
+            response = response.with_body(json::to_vec(&KvTable { table: table.clone() }, KeyStyle::Fastjson));
         }
     }
     Ok(response)

@@ -1,7 +1,7 @@
 //! KV config: PUT_KV_CONFIG (100), GET_KV_CONFIG (101), DELETE_KV_CONFIG (102),
 //! GET_KVLIST_BY_NAMESPACE (219).
 
-use bolide_protocol::body::KVTable;
+use bolide_protocol::body::KvTable;
 use bolide_protocol::header::{
     DeleteKVConfigRequestHeader, GetKVConfigRequestHeader, GetKVConfigResponseHeader,
     GetKVListByNamespaceRequestHeader, PutKVConfigRequestHeader,
@@ -61,7 +61,9 @@ pub(super) fn get_kv_list_by_namespace(
     let header: GetKVListByNamespaceRequestHeader = header(request)?;
     let table = state.kv.lock().expect("kv lock").namespace(&header.namespace).cloned();
     Ok(match table {
-        Some(table) => success(request).with_body(json::to_vec(&KVTable { table }, KeyStyle::Fastjson)),
-        None => fail(request, ResponseCode::QUERY_NOT_FOUND, format!("No config item, Namespace: {}", header.namespace)),
+        Some(table) => success(request).with_body(json::to_vec(&KvTable { table }, KeyStyle::Fastjson)),
+        None => {
+            fail(request, ResponseCode::QUERY_NOT_FOUND, format!("No config item, Namespace: {}", header.namespace))
+        }
     })
 }

@@ -75,7 +75,7 @@ pub(super) fn get_broker_cluster_info(
     request: &RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
     let routes = state.routes.read().expect("route lock");
-    let (brokers, clusters) = routes.cluster_info();
+    let (brokers, clusters) = (routes.brokers(), routes.clusters());
     let info = ClusterInfo {
         broker_addr_table: brokers.iter().map(|(name, entry)| (name.to_string(), broker_data(entry))).collect(),
         cluster_addr_table: clusters
