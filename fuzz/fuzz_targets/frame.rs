@@ -1,8 +1,7 @@
 #![no_main]
-//! Fuzz target: see `checks::frame` for the properties asserted.
+//! Fuzz target: the properties asserted are documented in `checks/frame.rs`.
 
-#[path = "../checks.rs"]
-#[allow(dead_code)]
-mod checks;
+#[path = "../checks/frame.rs"]
+mod check;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::frame(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,8 +1,6 @@
 //! Replays every fuzz target's seed corpus (`fuzz/corpus/<target>/`) through the same property
-//! checks the fuzzers assert, so `cargo test` keeps them without a fuzzer installed.
-
-#[path = "../../../fuzz/checks.rs"]
-mod checks;
+//! checks the fuzzers assert (`fuzz/checks/<target>.rs`), so `cargo test` keeps checking them
+//! without a fuzzer installed.
 
 use std::path::PathBuf;
 
@@ -18,17 +16,50 @@ fn replay(target: &str, check: fn(&[u8])) {
     assert!(count > 0, "corpus {} is empty", dir.display());
 }
 
+#[path = "../../../fuzz/checks/frame.rs"]
+mod frame;
+
 #[test]
 fn frame_corpus() {
-    replay("frame", checks::frame);
+    replay("frame", frame::check);
 }
+
+#[path = "../../../fuzz/checks/json_header.rs"]
+mod json_header;
 
 #[test]
 fn json_header_corpus() {
-    replay("json_header", checks::json_header);
+    replay("json_header", json_header::check);
 }
+
+#[path = "../../../fuzz/checks/binary_header.rs"]
+mod binary_header;
 
 #[test]
 fn binary_header_corpus() {
-    replay("binary_header", checks::binary_header);
+    replay("binary_header", binary_header::check);
+}
+
+#[path = "../../../fuzz/checks/json_body.rs"]
+mod json_body;
+
+#[test]
+fn json_body_corpus() {
+    replay("json_body", json_body::check);
+}
+
+#[path = "../../../fuzz/checks/batch_body.rs"]
+mod batch_body;
+
+#[test]
+fn batch_body_corpus() {
+    replay("batch_body", batch_body::check);
+}
+
+#[path = "../../../fuzz/checks/stored_message.rs"]
+mod stored_message;
+
+#[test]
+fn stored_message_corpus() {
+    replay("stored_message", stored_message::check);
 }

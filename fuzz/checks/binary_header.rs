@@ -1,0 +1,15 @@
+//! Properties the `binary_header` fuzz target asserts.
+
+use bolide_protocol::{binary_header, SerializeType};
+use bytes::BytesMut;
+
+/// and duplicates, so compare decoded commands.
+pub fn check(data: &[u8]) {
+    if let Ok(command) = binary_header::decode(data) {
+        assert_eq!(command.serialize_type, SerializeType::RocketMq);
+        let mut out = BytesMut::new();
+        binary_header::encode(&command, &mut out).expect("a decoded header fits the binary form");
+        let again = binary_header::decode(&out).expect("our own binary header decodes");
+        assert_eq!(again, command);
+    }
+}
