@@ -33,7 +33,7 @@ pub enum KeyStyle {
     /// in route data for new clients.
     #[default]
     Fastjson,
-    /// Quoted, `{"0":"addr"}`, with every non-ASCII character escaped and longs beyond ±2^53
+    /// Quoted, `{"0":"addr"}`, with `/`, DEL and every non-ASCII character escaped and longs beyond ±2^53
     /// quoted: the "standard" route variant for requests with `version` ≥ 401 or
     /// `acceptStandardJsonOnly=true` (`remoting.md` §11.4).
     Standard,
@@ -132,12 +132,12 @@ mod tests {
 
     #[test]
     fn standard_style_escapes_non_ascii_and_quotes_huge_longs() {
-        let value = ("é€😀", 9_007_199_254_740_992i64, 9_007_199_254_740_991i64);
+        let value = ("é€😀 a/b\u{7f}", 9_007_199_254_740_992i64, 9_007_199_254_740_991i64);
         assert_eq!(
             text(&value, KeyStyle::Standard),
-            r#"["\u00e9\u20ac\ud83d\ude00","9007199254740992",9007199254740991]"#
+            r#"["\u00e9\u20ac\ud83d\ude00 a\/b\u007f","9007199254740992",9007199254740991]"#
         );
-        assert_eq!(text(&value, KeyStyle::Fastjson), r#"["é€😀",9007199254740992,9007199254740991]"#);
+        assert_eq!(text(&value, KeyStyle::Fastjson), "[\"é€😀 a/b\u{7f}\",9007199254740992,9007199254740991]");
     }
 
     #[test]
