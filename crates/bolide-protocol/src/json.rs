@@ -14,6 +14,11 @@
 //! KeyStyle::Standard   {"brokerAddrs":{"0":"10.0.0.1:10911"}}   route data for version >= 401
 //! MessageQueueMap      {"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:5}}
 //! ```
+//!
+//! Integer-keyed maps need no wrapper type: declare them as `BTreeMap<i64, V>` (or `i32`). The
+//! pre-pass quotes bare keys so serde_json reads them, and the formatter drops the quotes again
+//! when the style asks for it. `MessageQueue` keys do need [`MessageQueueMap`], because
+//! serde_json accepts only strings and numbers as keys.
 
 pub mod lenient;
 mod mq_map;
@@ -33,8 +38,8 @@ pub enum KeyStyle {
     /// in route data for new clients.
     #[default]
     Fastjson,
-    /// Quoted, `{"0":"addr"}`, with `/`, DEL and every non-ASCII character escaped and longs beyond ±2^53
-    /// quoted: the "standard" route variant for requests with `version` ≥ 401 or
+    /// Quoted, `{"0":"addr"}`, with `/`, DEL and every non-ASCII character escaped and longs
+    /// beyond ±2^53 quoted: the "standard" route variant for requests with `version` ≥ 401 or
     /// `acceptStandardJsonOnly=true` (`remoting.md` §11.4).
     Standard,
 }
