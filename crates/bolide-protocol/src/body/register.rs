@@ -124,8 +124,10 @@ pub enum CompressedBodyError {
 }
 
 impl RegisterBrokerBody {
-    /// The compressed form, for a request whose header says `compressed=true`. Peers at
-    /// `request_version` ≥ [`VERSION_V5_0_0`] get attributes and static-topic mappings.
+    /// The compressed form, for a request whose header says `compressed=true`.
+    /// `request_version` is the `version` of that request: from [`VERSION_V5_0_0`] on the name
+    /// server reads static-topic mappings after the filter server list, and topic texts carry
+    /// attributes (as a 5.x broker always writes them); below it a 4.x layout is written.
     pub fn encode_compressed(&self, request_version: i32) -> Vec<u8> {
         let five = request_version >= VERSION_V5_0_0;
         let wrapper = &self.topic_config_serialize_wrapper;
@@ -148,8 +150,9 @@ impl RegisterBrokerBody {
         encoder.finish().expect("writing to a Vec cannot fail")
     }
 
-    /// Decodes the compressed form. Mappings are read only when `request_version` ≥
-    /// [`VERSION_V5_0_0`].
+    /// Decodes the compressed form. Mappings are read only when `request_version` (the
+    /// request's `version`) ≥ [`VERSION_V5_0_0`]. Topic texts with five or six fields are
+    /// accepted at any version.
     ///
     /// # Errors
     /// [`CompressedBodyError`] naming the field that is corrupt.
