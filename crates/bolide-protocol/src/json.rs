@@ -96,11 +96,17 @@ impl JsonError {
 /// does not fit `T`.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     let standard = to_standard(bytes)?;
-    let mut deserializer = serde_json::Deserializer::from_slice(&standard);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|err| JsonError::Data { path: err.path().to_string(), source: err.into_inner() })?;
-    deserializer.end().map_err(|source| JsonError::Data { path: ".".to_owned(), source })?;
-    Ok(value)
+    serde_json::from_slice(&standard).map_err(|source| locate::<T>(&standard, source))
+}
+
+/// Finds where decoding failed by decoding again with path tracking, which would slow down
+/// every successful decode if done the first time.
+fn locate<T: DeserializeOwned>(standard: &[u8], source: serde_json::Error) -> JsonError {
+    let mut deserializer = serde_json::Deserializer::from_slice(standard);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) => JsonError::Data { path: err.path().to_string(), source: err.into_inner() },
+        Ok(_) => JsonError::Data { path: ".".to_owned(), source },
+    }
 }
 
 /// Encodes a body the way fastjson does, with integer map keys in `style`.
