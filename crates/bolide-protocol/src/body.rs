@@ -43,8 +43,8 @@ pub use pop::{
     QueryAssignmentResponseBody, SetMessageRequestModeRequestBody,
 };
 pub use register::{
-    CompressedBodyError, CreateTopicListRequestBody, RegisterBrokerBody, TopicConfigSerializeWrapper,
-    MAX_INFLATED_BYTES, VERSION_V5_0_0,
+    CompressedBodyError, CreateTopicListRequestBody, RegisterBrokerBody, TopicConfigAndQueueMapping,
+    TopicConfigSerializeWrapper, MAX_INFLATED_BYTES, VERSION_V5_0_0,
 };
 pub use route::{
     BrokerMemberGroup, ClusterInfo, GetBrokerMemberGroupResponseBody, LogicQueueMappingItem, TopicQueueMappingDetail,

@@ -14,6 +14,11 @@
 //! KeyStyle::Standard   {"brokerAddrs":{"0":"10.0.0.1:10911"}}   route data for version >= 401
 //! MessageQueueMap      {"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:5}}
 //! ```
+//!
+//! Integer-keyed maps need no wrapper type: declare them as `BTreeMap<i64, V>` (or `i32`). The
+//! pre-pass quotes bare keys so serde_json reads them, and the formatter drops the quotes again
+//! when the style asks for it. `MessageQueue` keys do need [`MessageQueueMap`], because
+//! serde_json accepts only strings and numbers as keys.
 
 pub mod lenient;
 mod mq_map;
@@ -33,8 +38,8 @@ pub enum KeyStyle {
     /// in route data for new clients.
     #[default]
     Fastjson,
-    /// Quoted, `{"0":"addr"}`, with every non-ASCII character escaped and longs beyond ±2^53
-    /// quoted: the "standard" route variant for requests with `version` ≥ 401 or
+    /// Quoted, `{"0":"addr"}`, with `/`, DEL and every non-ASCII character escaped and longs
+    /// beyond ±2^53 quoted: the "standard" route variant for requests with `version` ≥ 401 or
     /// `acceptStandardJsonOnly=true` (`remoting.md` §11.4).
     Standard,
 }
@@ -91,11 +96,17 @@ impl JsonError {
 /// does not fit `T`.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     let standard = to_standard(bytes)?;
-    let mut deserializer = serde_json::Deserializer::from_slice(&standard);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|err| JsonError::Data { path: err.path().to_string(), source: err.into_inner() })?;
-    deserializer.end().map_err(|source| JsonError::Data { path: ".".to_owned(), source })?;
-    Ok(value)
+    serde_json::from_slice(&standard).map_err(|source| locate::<T>(&standard, source))
+}
+
+/// Finds where decoding failed by decoding again with path tracking, which would slow down
+/// every successful decode if done the first time.
+fn locate<T: DeserializeOwned>(standard: &[u8], source: serde_json::Error) -> JsonError {
+    let mut deserializer = serde_json::Deserializer::from_slice(standard);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) => JsonError::Data { path: err.path().to_string(), source: err.into_inner() },
+        Ok(_) => JsonError::Data { path: ".".to_owned(), source },
+    }
 }
 
 /// Encodes a body the way fastjson does, with integer map keys in `style`.
@@ -132,12 +143,12 @@ mod tests {
 
     #[test]
     fn standard_style_escapes_non_ascii_and_quotes_huge_longs() {
-        let value = ("é€😀", 9_007_199_254_740_992i64, 9_007_199_254_740_991i64);
+        let value = ("é€😀 a/b\u{7f}", 9_007_199_254_740_992i64, 9_007_199_254_740_991i64);
         assert_eq!(
             text(&value, KeyStyle::Standard),
-            r#"["\u00e9\u20ac\ud83d\ude00","9007199254740992",9007199254740991]"#
+            r#"["\u00e9\u20ac\ud83d\ude00 a\/b\u007f","9007199254740992",9007199254740991]"#
         );
-        assert_eq!(text(&value, KeyStyle::Fastjson), r#"["é€😀",9007199254740992,9007199254740991]"#);
+        assert_eq!(text(&value, KeyStyle::Fastjson), "[\"é€😀 a/b\u{7f}\",9007199254740992,9007199254740991]");
     }
 
     #[test]

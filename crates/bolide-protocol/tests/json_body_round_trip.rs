@@ -269,3 +269,46 @@ fn fuzz_seeds_decode_as_intended() {
     assert_eq!(compressed.topic_config_serialize_wrapper.topic_config_table.len(), 2);
     assert!(json::to_standard(&seed("truncated_object_key")).is_err());
 }
+
+/// The fuzz target's properties, replayed over its seeds (and every prefix of them) so `cargo
+/// test` keeps checking them without a fuzzer installed.
+#[test]
+fn fuzz_properties_hold_on_seeds_and_their_prefixes() {
+    use bolide_protocol::body::{ConsumerRunningInfo, RegisterBrokerBody, ResetOffsetBody, SubscriptionGroupConfig};
+
+    fn round_trip<T>(data: &[u8], styles: &[KeyStyle])
+    where
+        T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+    {
+        if let Ok(value) = json::from_slice::<T>(data) {
+            for &style in styles {
+                let again: T = json::from_slice(&json::to_vec(&value, style)).expect("own encoding decodes");
+                assert_eq!(again, value);
+            }
+        }
+    }
+
+    let both = &[KeyStyle::Fastjson, KeyStyle::Standard];
+    let fastjson = &[KeyStyle::Fastjson];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/json_body");
+    for entry in std::fs::read_dir(dir).expect("corpus exists") {
+        let seed = std::fs::read(entry.expect("entry").path()).expect("readable seed");
+        for data in (0..=seed.len()).map(|end| &seed[..end]) {
+            if let Ok(standard) = json::to_standard(data) {
+                assert!(serde_json::from_slice::<IgnoredAny>(&standard).is_ok());
+            }
+            round_trip::<TopicRouteData>(data, both);
+            round_trip::<ClusterInfo>(data, both);
+            round_trip::<HeartbeatData>(data, both);
+            round_trip::<ConsumeStats>(data, fastjson);
+            round_trip::<ResetOffsetBody>(data, fastjson);
+            round_trip::<ConsumerRunningInfo>(data, fastjson);
+            round_trip::<SubscriptionGroupConfig>(data, fastjson);
+            round_trip::<RegisterBrokerBody>(data, fastjson);
+            if let Ok(body) = RegisterBrokerBody::decode_compressed(data, 413) {
+                let again = RegisterBrokerBody::decode_compressed(&body.encode_compressed(413), 413);
+                assert_eq!(again.expect("own compressed body decodes"), body);
+            }
+        }
+    }
+}

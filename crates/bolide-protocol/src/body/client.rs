@@ -163,6 +163,15 @@ mod tests {
     }
 
     #[test]
+    fn errors_name_the_offending_property() {
+        let bad = r#"{"consumerDataSet":[{"groupName":"G","consumeType":"PUSH"}]}"#;
+        match from_slice::<HeartbeatData>(bad.as_bytes()) {
+            Err(crate::json::JsonError::Data { path, .. }) => assert_eq!(path, "consumerDataSet[0].consumeType"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn consume_directly_result_defaults() {
         let result: ConsumeMessageDirectlyResult = from_slice(br#"{"consumeResult":"CR_SUCCESS"}"#).expect("decodes");
         assert!(result.auto_commit);

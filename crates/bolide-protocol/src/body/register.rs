@@ -62,6 +62,20 @@ pub struct RegisterBrokerBody {
     pub topic_config_serialize_wrapper: TopicConfigSerializeWrapper,
 }
 
+/// GET_TOPIC_CONFIG response (5.x): a topic's config plus its static-topic mapping, if any.
+/// Java's class extends TopicConfig, so the properties are TopicConfig's plus `mappingDetail`
+/// (written last here; Java sorts it after `attributes`, which no reader depends on).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TopicConfigAndQueueMapping {
+    /// The config.
+    #[serde(flatten)]
+    pub topic_config: TopicConfig,
+    /// The mapping of a static topic.
+    #[serde(rename = "mappingDetail", skip_serializing_if = "Option::is_none")]
+    pub mapping_detail: Option<TopicQueueMappingDetail>,
+}
+
 /// CREATE_TOPIC_LIST request (5.3.0+).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -110,8 +124,10 @@ pub enum CompressedBodyError {
 }
 
 impl RegisterBrokerBody {
-    /// The compressed form, for a request whose header says `compressed=true`. Peers at
-    /// `request_version` ≥ [`VERSION_V5_0_0`] get attributes and static-topic mappings.
+    /// The compressed form, for a request whose header says `compressed=true`.
+    /// `request_version` is the `version` of that request: from [`VERSION_V5_0_0`] on the name
+    /// server reads static-topic mappings after the filter server list, and topic texts carry
+    /// attributes (as a 5.x broker always writes them); below it a 4.x layout is written.
     pub fn encode_compressed(&self, request_version: i32) -> Vec<u8> {
         let five = request_version >= VERSION_V5_0_0;
         let wrapper = &self.topic_config_serialize_wrapper;
@@ -134,8 +150,9 @@ impl RegisterBrokerBody {
         encoder.finish().expect("writing to a Vec cannot fail")
     }
 
-    /// Decodes the compressed form. Mappings are read only when `request_version` ≥
-    /// [`VERSION_V5_0_0`].
+    /// Decodes the compressed form. Mappings are read only when `request_version` (the
+    /// request's `version`) ≥ [`VERSION_V5_0_0`]. Topic texts with five or six fields are
+    /// accepted at any version.
     ///
     /// # Errors
     /// [`CompressedBodyError`] naming the field that is corrupt.
@@ -231,6 +248,27 @@ mod tests {
         assert_eq!(wrapper.topic_config_table["TopicTest"].write_queue_nums, 4);
         assert_eq!(wrapper.topic_queue_mapping_info_map, Some(BTreeMap::new()));
         assert_eq!(String::from_utf8(json::to_vec(&body, KeyStyle::Fastjson)).expect("UTF-8"), V5_BODY);
+    }
+
+    #[test]
+    fn pretty_printed_topics_json_file_decodes() {
+        let file = "{\n\t\"dataVersion\":{\n\t\t\"counter\":3,\n\t\t\"stateVersion\":0,\n\t\t\"timestamp\":1700000000000\n\t},\n\t\"topicConfigTable\":{\n\t\t\"TopicTest\":{\n\t\t\t\"topicName\":\"TopicTest\",\n\t\t\t\"readQueueNums\":4,\n\t\t\t\"writeQueueNums\":4,\n\t\t\t\"perm\":6,\n\t\t\t\"topicFilterType\":\"SINGLE_TAG\",\n\t\t\t\"topicSysFlag\":0,\n\t\t\t\"order\":false,\n\t\t\t\"attributes\":{}\n\t\t}\n\t}\n}";
+        let wrapper: TopicConfigSerializeWrapper = json::from_slice(file.as_bytes()).expect("decodes");
+        assert_eq!(wrapper.data_version.counter, 3);
+        assert_eq!(wrapper.topic_config_table["TopicTest"].read_queue_nums, 4);
+    }
+
+    #[test]
+    fn topic_config_and_queue_mapping_flattens_the_config() {
+        let json = r#"{"attributes":{},"mappingDetail":{"bname":"b","currIdMap":{},"dirty":false,"epoch":1,"hostedQueues":{0:[{"bname":"b","endOffset":-1,"gen":0,"logicOffset":0,"queueId":0,"startOffset":0,"timeOfEnd":-1,"timeOfStart":-1}]},"scope":"__global__","topic":"T","totalQueues":1},"order":false,"perm":6,"readQueueNums":1,"topicFilterType":"SINGLE_TAG","topicName":"T","topicSysFlag":0,"writeQueueNums":1}"#;
+        let body: TopicConfigAndQueueMapping = json::from_slice(json.as_bytes()).expect("decodes");
+        assert_eq!(body.topic_config.topic_name, "T");
+        assert_eq!(body.mapping_detail.as_ref().map(|detail| detail.hosted_queues[&0].len()), Some(1));
+        let plain: TopicConfigAndQueueMapping = json::from_slice(br#"{"topicName":"T","perm":"6"}"#).expect("decodes");
+        assert_eq!(plain.mapping_detail, None);
+        assert_eq!(plain.topic_config.perm, 6);
+        let encoded = json::to_vec(&body, KeyStyle::Fastjson);
+        assert_eq!(json::from_slice::<TopicConfigAndQueueMapping>(&encoded).expect("round trip"), body);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{BrokerData, QueueData};
+use super::common::{BrokerData, MessageQueue, QueueData, PERM_READ, PERM_WRITE};
 use crate::json::lenient;
 
 /// GET_ROUTEINFO_BY_TOPIC response (also the REGISTER_TOPIC_IN_NAMESRV request).
@@ -35,6 +35,40 @@ pub struct TopicRouteData {
     /// 5.x static topics only: broker name → mapping.
     #[serde(rename = "topicQueueMappingByBroker", skip_serializing_if = "Option::is_none")]
     pub topic_queue_mapping_by_broker: Option<BTreeMap<String, TopicQueueMappingInfo>>,
+}
+
+impl TopicRouteData {
+    /// The broker data of `broker_name`.
+    pub fn broker(&self, broker_name: &str) -> Option<&BrokerData> {
+        self.broker_datas.iter().find(|data| data.broker_name == broker_name)
+    }
+
+    /// The queues a producer sends to, as the Java client derives them: `writeQueueNums` queues
+    /// of every writable broker that has a master (broker id 0).
+    pub fn write_queues(&self, topic: &str) -> Vec<MessageQueue> {
+        let writable = |queue_data: &&QueueData| {
+            queue_data.perm & PERM_WRITE != 0
+                && self.broker(&queue_data.broker_name).is_some_and(|broker| broker.master_addr().is_some())
+        };
+        self.queue_datas
+            .iter()
+            .filter(writable)
+            .flat_map(|queue_data| queues(topic, &queue_data.broker_name, queue_data.write_queue_nums))
+            .collect()
+    }
+
+    /// The queues a consumer reads: `readQueueNums` queues of every readable broker.
+    pub fn read_queues(&self, topic: &str) -> Vec<MessageQueue> {
+        self.queue_datas
+            .iter()
+            .filter(|queue_data| queue_data.perm & PERM_READ != 0)
+            .flat_map(|queue_data| queues(topic, &queue_data.broker_name, queue_data.read_queue_nums))
+            .collect()
+    }
+}
+
+fn queues<'a>(topic: &'a str, broker_name: &'a str, count: i32) -> impl Iterator<Item = MessageQueue> + 'a {
+    (0..count.max(0)).map(move |queue_id| MessageQueue::new(topic, broker_name, queue_id))
 }
 
 /// GET_BROKER_CLUSTER_INFO response. Stock name servers always write `brokerAddrs` unquoted.
@@ -290,6 +324,26 @@ mod tests {
         }
         let text = String::from_utf8(to_vec(&data, KeyStyle::Fastjson)).expect("UTF-8");
         assert!(text.contains(r#""currIdMap":{0:3,1:4}"#), "{text}");
+    }
+
+    #[test]
+    fn queues_derived_as_clients_do() {
+        let mut data = route();
+        data.queue_datas.push(QueueData {
+            broker_name: "broker-b".to_owned(),
+            perm: 6,
+            read_queue_nums: 2,
+            write_queue_nums: 2,
+            topic_sys_flag: 0,
+        });
+        data.broker_datas.push(BrokerData { broker_name: "broker-b".to_owned(), ..BrokerData::default() });
+        // broker-b has no master: readable, not writable.
+        let write = data.write_queues("T");
+        assert_eq!(write.len(), 4);
+        assert_eq!(write[3], MessageQueue::new("T", "broker-a", 3));
+        assert_eq!(data.read_queues("T").len(), 6);
+        data.queue_datas[0].perm = 4;
+        assert!(data.write_queues("T").is_empty());
     }
 
     #[test]

@@ -74,7 +74,7 @@ where
     deserializer.deserialize_any(IntVisitor(PhantomData))
 }
 
-/// `f64`: a number, a numeric string (`""` is zero) or `null`.
+/// `f64`: a number, a numeric string (`""` is zero; not `"NaN"` or `"Infinity"`) or `null`.
 ///
 /// # Errors
 /// When the value is none of those.
@@ -105,7 +105,12 @@ pub fn float<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error
             if text.is_empty() {
                 return Ok(0.0);
             }
-            text.parse().map_err(|_| E::custom(format_args!("{value:?} is not a number")))
+            // Rust's parser also accepts "inf", "NaN" and overflowing exponents; JSON has no
+            // non-finite numbers, so they would not survive being written back.
+            match text.parse::<f64>() {
+                Ok(number) if number.is_finite() => Ok(number),
+                _ => Err(E::custom(format_args!("{value:?} is not a finite number"))),
+            }
         }
 
         fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
@@ -290,4 +295,55 @@ pub fn java_enum<'de, D: Deserializer<'de>, T: JavaEnum>(deserializer: D) -> Res
     }
 
     deserializer.deserialize_any(EnumVisitor(PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use crate::json::from_slice;
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        #[serde(deserialize_with = "super::int")]
+        int: i32,
+        #[serde(deserialize_with = "super::float")]
+        float: f64,
+        #[serde(deserialize_with = "super::boolean")]
+        flag: bool,
+        #[serde(deserialize_with = "super::string")]
+        text: String,
+        #[serde(deserialize_with = "super::opt_string")]
+        maybe: Option<String>,
+    }
+
+    fn sample(json: &str) -> Sample {
+        from_slice(json.as_bytes()).expect(json)
+    }
+
+    #[test]
+    fn coercions() {
+        let expected =
+            Sample { int: 7, float: 2.5, flag: true, text: "12".to_owned(), maybe: Some("false".to_owned()) };
+        assert_eq!(sample(r#"{"int":"7","float":"2.5","flag":"true","text":12,"maybe":false}"#), expected);
+        assert_eq!(sample(r#"{"int":7.0,"float":2.5,"flag":1,"text":"12","maybe":"false"}"#), expected);
+        assert_eq!(sample(r#"{"int":null,"float":null,"flag":null,"text":null,"maybe":null}"#), Sample::default());
+        assert_eq!(sample(r#"{"int":"","float":"","flag":""}"#), Sample::default());
+    }
+
+    #[test]
+    fn refusals() {
+        for json in [
+            r#"{"int":"x"}"#,
+            r#"{"int":2147483648}"#,
+            r#"{"int":1.5}"#,
+            r#"{"float":"NaN"}"#,
+            r#"{"float":"1e999"}"#,
+            r#"{"flag":"yes"}"#,
+            r#"{"text":[]}"#,
+        ] {
+            assert!(from_slice::<Sample>(json.as_bytes()).is_err(), "{json}");
+        }
+    }
 }

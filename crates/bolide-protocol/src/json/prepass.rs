@@ -253,33 +253,42 @@ impl Scanner<'_> {
         self.expect(b'"', "expected '\"'")?;
         let start = self.pos;
         loop {
-            match self.peek() {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => break,
-                Some(b'\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 1,
-                        Some(b'u') => {
-                            self.pos += 1;
-                            for _ in 0..4 {
-                                match self.peek() {
-                                    Some(b) if b.is_ascii_hexdigit() => self.pos += 1,
-                                    _ => return Err(self.error("expected four hex digits after \\u")),
-                                }
-                            }
-                        }
-                        _ => return Err(self.error("invalid escape in string")),
-                    }
-                }
-                Some(0x00..=0x1f) => return Err(self.error("control character in string")),
-                Some(_) => self.pos += 1,
+            // Skip plain bytes in one go; only quotes, backslashes and controls need a look.
+            let rest = &self.input[self.pos..];
+            let Some(special) = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) else {
+                self.pos = self.input.len();
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += special;
+            match rest[special] {
+                b'"' => break,
+                b'\\' => self.escape()?,
+                _ => return Err(self.error("control character in string")),
             }
         }
         if let Err(err) = std::str::from_utf8(&self.input[start..self.pos]) {
             return Err(JsonError::Syntax { offset: start + err.valid_up_to(), reason: "string is not UTF-8" });
         }
         self.pos += 1;
+        Ok(())
+    }
+
+    /// An escape sequence; `self.pos` is at the backslash.
+    fn escape(&mut self) -> Result<(), JsonError> {
+        self.pos += 1;
+        match self.peek() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 1,
+            Some(b'u') => {
+                self.pos += 1;
+                for _ in 0..4 {
+                    match self.peek() {
+                        Some(b) if b.is_ascii_hexdigit() => self.pos += 1,
+                        _ => return Err(self.error("expected four hex digits after \\u")),
+                    }
+                }
+            }
+            _ => return Err(self.error("invalid escape in string")),
+        }
         Ok(())
     }
 }

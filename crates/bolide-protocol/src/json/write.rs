@@ -67,6 +67,11 @@ impl FastjsonFormatter {
     }
 }
 
+/// Characters fastjson's browser-compatible mode writes unescaped.
+fn browser_safe(ch: char) -> bool {
+    ch < '\u{7f}' && ch != '/'
+}
+
 impl Formatter for FastjsonFormatter {
     fn write_i8<W: ?Sized + Write>(&mut self, writer: &mut W, value: i8) -> io::Result<()> {
         self.write_integer(writer, &value.to_string(), value.unsigned_abs().into())
@@ -158,13 +163,16 @@ impl Formatter for FastjsonFormatter {
 
     fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
         self.open_pending_key(writer)?;
-        if self.key == KeyState::Raw || self.style == KeyStyle::Fastjson || fragment.is_ascii() {
+        if self.key == KeyState::Raw || self.style == KeyStyle::Fastjson || fragment.chars().all(browser_safe) {
             return writer.write_all(fragment.as_bytes());
         }
-        // Browser-compatible output: everything outside ASCII as UTF-16 escapes.
+        // fastjson's browser-compatible mode: `/` as `\/`, DEL and everything beyond ASCII as
+        // UTF-16 escapes.
         let mut units = [0u16; 2];
         for ch in fragment.chars() {
-            if ch.is_ascii() {
+            if ch == '/' {
+                writer.write_all(b"\\/")?;
+            } else if browser_safe(ch) {
                 writer.write_all(&[ch as u8])?;
             } else {
                 for unit in ch.encode_utf16(&mut units).iter() {
