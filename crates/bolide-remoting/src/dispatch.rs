@@ -5,14 +5,14 @@
 use std::panic::AssertUnwindSafe;
 
 use bolide_protocol::command::FLAG_RESPONSE;
-use bolide_protocol::{RemotingCommand, ResponseCode};
+use bolide_protocol::{RemotingCommand, ResponseCode, SerializeType};
 use futures::FutureExt;
 use tracing::{debug, warn};
 
 use crate::processor::{ProcessorRegistry, RequestContext};
 
 /// Runs the processor for `request` and returns the response to send, if any, with the request's
-/// `opaque` and the response flag set.
+/// `opaque`, the response flag and a JSON header.
 pub(crate) async fn dispatch(
     registry: &ProcessorRegistry,
     ctx: RequestContext,
@@ -30,6 +30,8 @@ pub(crate) async fn dispatch(
         Ok(Ok(Some(mut response))) => {
             response.opaque = opaque;
             response.flag = FLAG_RESPONSE;
+            // Some clients (C++, Node.js) parse only JSON headers (`remoting.md` §5.1).
+            response.serialize_type = SerializeType::Json;
             debug!(%code, opaque, response_code = response.code, "processed");
             answer(oneway, response)
         }

@@ -8,7 +8,7 @@
 //! hook hears `on_close` → remaining request tasks get the grace period, then are cancelled.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use bolide_protocol::{frame, RemotingCommand};
 use bytes::BytesMut;
@@ -87,6 +87,7 @@ impl Driver {
                 let shared = handle.shared();
                 if let Err(err) = write_loop(write_half, queue, writer_stop, &shared.activity).await {
                     debug!(error = %err, "write failed; closing");
+                    *shared.write_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(err);
                     shared.stop.cancel();
                 }
             };
@@ -212,7 +213,10 @@ impl Driver {
     }
 
     fn stop_reason(&self) -> CloseReason {
-        if self.setup.shutdown.is_cancelled() {
+        let write_error = self.handle.shared().write_error.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(err) = write_error {
+            CloseReason::Io(err)
+        } else if self.setup.shutdown.is_cancelled() {
             CloseReason::Shutdown
         } else {
             CloseReason::Local

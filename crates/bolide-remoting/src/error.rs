@@ -150,8 +150,7 @@ pub enum CloseReason {
     /// Neither read nor write for the idle timeout.
     #[error("idle for {0:?}")]
     Idle(Duration),
-    /// Closed locally: [`ConnectionHandle::close`](crate::ConnectionHandle::close) or a failed
-    /// write.
+    /// Closed locally: [`ConnectionHandle::close`](crate::ConnectionHandle::close).
     #[error("closed locally")]
     Local,
     /// The server or client is shutting down.

@@ -122,6 +122,21 @@ async fn binary_header_request_is_answered_in_json() {
 }
 
 #[tokio::test]
+async fn processor_responses_are_sent_in_json_whatever_they_ask() {
+    let mut registry = ProcessorRegistry::new();
+    registry.register(ECHO, |_ctx, request: RemotingCommand| async move {
+        let mut response = echo_response(&request);
+        response.serialize_type = SerializeType::RocketMq;
+        Ok(Some(response))
+    });
+    let server = start_server_with(ServerConfig::default(), registry).await;
+    let mut raw = Raw::connect(server.local_addr()).await;
+    raw.send_command(&request_with_opaque(echo("j"), 3)).await;
+    let bytes = raw.next_frame_bytes().await.expect("a response");
+    assert_eq!(bytes[4], 0, "JSON");
+}
+
+#[tokio::test]
 async fn ipv6_loopback() {
     init_tracing();
     let server = match Server::new(ServerConfig::default(), registry()).bind("[::1]:0").await {
