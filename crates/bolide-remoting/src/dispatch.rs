@@ -58,6 +58,14 @@ pub(crate) fn not_supported(code: i32, opaque: i32) -> RemotingCommand {
         .with_remark(format!(" request type {code} not supported"))
 }
 
+/// Remark of the Java servers' SYSTEM_BUSY answer when their processor pool is full.
+pub(crate) const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a while";
+
+/// The answer to a request over the connection's in-flight limit.
+pub(crate) fn busy(opaque: i32) -> RemotingCommand {
+    RemotingCommand::response(ResponseCode::SYSTEM_BUSY, opaque).with_remark(OVERLOAD_REMARK)
+}
+
 fn answer(oneway: bool, response: RemotingCommand) -> Option<RemotingCommand> {
     if oneway {
         debug!(opaque = response.opaque, response_code = response.code, "oneway request: response dropped");

@@ -22,7 +22,7 @@ use tracing::{debug, debug_span, error, info, info_span, warn, Instrument};
 
 use crate::config::ConnectionConfig;
 use crate::connection::{ConnectionHandle, ConnectionHook};
-use crate::dispatch::dispatch;
+use crate::dispatch::{busy, dispatch};
 use crate::error::{error_chain, CloseReason};
 use crate::lifecycle;
 use crate::limits::READ_BUFFER_BYTES;
@@ -70,7 +70,7 @@ pub(crate) fn open(
 struct Driver {
     handle: ConnectionHandle,
     setup: ConnectionSetup,
-    /// Permits for requests being processed; the reader waits for one before spawning.
+    /// Permits for requests being processed; a request that finds none is rejected.
     in_flight: Arc<Semaphore>,
     /// The request tasks of this connection.
     requests: JoinSet<()>,
@@ -170,21 +170,26 @@ impl Driver {
             }
             return Ok(());
         }
-        let permit = match Arc::clone(&self.in_flight).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                debug!("in-flight request limit reached; pausing reads");
-                tokio::select! {
-                    biased;
-                    () = stop.cancelled() => return Err(self.stop_reason()),
-                    permit = Arc::clone(&self.in_flight).acquire_owned() => {
-                        permit.expect("the in-flight semaphore is never closed")
-                    }
-                }
-            }
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            return self.reject_busy(command, stop).await;
         };
         self.spawn_request(command, permit);
         Ok(())
+    }
+
+    /// Answers a request over the in-flight limit with SYSTEM_BUSY, as Java does when its
+    /// processor pool is full. Reading goes on, so responses to our own calls still arrive even
+    /// when every in-flight request waits for one.
+    async fn reject_busy(&self, request: RemotingCommand, stop: &CancellationToken) -> Result<(), CloseReason> {
+        debug!(code = request.code, opaque = request.opaque, "in-flight request limit reached; rejected");
+        if request.is_oneway() {
+            return Ok(());
+        }
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => Err(self.stop_reason()),
+            () = self.handle.send_response(busy(request.opaque)) => Ok(()),
+        }
     }
 
     fn spawn_request(&mut self, request: RemotingCommand, permit: OwnedSemaphorePermit) {

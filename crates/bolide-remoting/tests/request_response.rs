@@ -209,3 +209,18 @@ async fn oneway_from_client_reaches_the_processor() {
     let flag = tokio::time::timeout(PROMPTLY, seen.recv()).await.expect("in time").expect("seen");
     assert_eq!(flag, FLAG_ONEWAY);
 }
+
+#[tokio::test]
+async fn requests_over_the_in_flight_limit_get_system_busy() {
+    let mut config = ServerConfig::default();
+    config.connection.max_in_flight_requests = 2;
+    let server = start_server_with(config, registry()).await;
+    let mut raw = Raw::connect(server.local_addr()).await;
+    raw.send_command(&request_with_opaque(RemotingCommand::request(HOLD), 1)).await;
+    raw.send_command(&request_with_opaque(RemotingCommand::request(HOLD), 2)).await;
+    raw.send_command(&request_with_opaque(echo("over").into_oneway(), 3)).await;
+    raw.send_command(&request_with_opaque(echo("over"), 4)).await;
+    let busy = raw.next_command().await;
+    assert_eq!((busy.opaque, busy.code), (4, 2), "only the two-way request is answered");
+    assert_eq!(busy.remark.as_deref(), Some("[OVERLOAD]system busy, start flow control for a while"));
+}
