@@ -152,7 +152,8 @@ impl ConnectionHandle {
     }
 
     /// Sends `request` to the peer and waits for its response. The `opaque` is assigned here;
-    /// the response and oneway flags are cleared.
+    /// the response and oneway flags are cleared. Keep requests to clients in the default JSON
+    /// form: the C++ and Node.js clients parse nothing else (`remoting.md` §5.1).
     ///
     /// # Errors
     /// [`RemotingError::Timeout`] when no response arrives within `timeout` (the waiter is
