@@ -4,8 +4,10 @@
 //!
 //! Close sequence: the read loop ends with a [`CloseReason`] → the handle reports closed and
 //! pending calls fail → on shutdown, in-flight requests get a grace period and their responses
-//! are written; otherwise the writer flushes what is queued and the socket closes at once → the
-//! hook hears `on_close` → remaining request tasks get the grace period, then are cancelled.
+//! are queued → on an orderly close (shutdown, local close, peer's end of stream) the writer
+//! flushes what is queued, within the grace period; after bad input, a socket error or idleness
+//! the socket closes at once → the hook hears `on_close` → remaining request tasks get the grace
+//! period, then are cancelled.
 
 use std::future::Future;
 use std::sync::{Arc, PoisonError};
@@ -28,7 +30,7 @@ use crate::lifecycle;
 use crate::limits::READ_BUFFER_BYTES;
 use crate::processor::{ProcessorRegistry, RequestContext};
 use crate::shutdown::drain;
-use crate::writer::write_loop;
+use crate::writer::{write_loop, OutboundFrame};
 
 /// What every connection of one server or client shares.
 #[derive(Clone)]
@@ -77,7 +79,7 @@ struct Driver {
 }
 
 impl Driver {
-    async fn run(mut self, stream: TcpStream, queue: mpsc::Receiver<crate::writer::OutboundFrame>) {
+    async fn run(mut self, stream: TcpStream, queue: mpsc::Receiver<OutboundFrame>) {
         let (read_half, write_half) = stream.into_split();
         let writer_stop = CancellationToken::new();
         let mut writer = {
@@ -107,10 +109,13 @@ impl Driver {
             // Let in-flight requests finish and their responses go out before the socket closes.
             drain(&mut self.requests, Instant::now() + grace).await;
         }
-        writer_stop.cancel();
-        if tokio::time::timeout(grace, writer.wait()).await.is_err() {
-            debug!("writer did not finish flushing in time; dropped");
+        if reason.flushes_queued_frames() {
+            writer_stop.cancel();
+            if tokio::time::timeout(grace, writer.wait()).await.is_err() {
+                debug!("writer did not finish flushing in time");
+            }
         }
+        drop(writer); // aborts it if still running, closing the socket now
         log_close(&self.handle, &reason);
         if let Some(hook) = &self.setup.hook {
             hook.on_close(&self.handle, &reason);

@@ -158,6 +158,14 @@ pub enum CloseReason {
     Shutdown,
 }
 
+impl CloseReason {
+    /// Whether frames already queued are still written before the socket closes: yes for an
+    /// orderly close, no when the peer misbehaved, the socket failed or nobody is listening.
+    pub(crate) fn flushes_queued_frames(&self) -> bool {
+        matches!(self, CloseReason::Shutdown | CloseReason::Local | CloseReason::PeerClosed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
