@@ -5,15 +5,17 @@
 //! connection core and differ only in who opens the socket.
 //!
 //! Module map, in the order a frame travels:
-//! - [`limits`] and [`config`]: every bound, as named constants and configuration;
+//! - [`limits`] and `config`: every bound, as named constants and [`ServerConfig`] /
+//!   [`ClientConfig`];
 //! - `driver`: runs one connection (read frames, run requests, close in order);
 //!   `writer`: batches outgoing frames; `pending`: our calls awaiting a response;
-//! - [`connection`]: [`ConnectionHandle`] (calls to the peer), [`ConnectionHook`] (open/close);
-//! - [`processor`]: the [`Processor`] trait and [`ProcessorRegistry`]; `dispatch`: the rules for
-//!   answering (oneway, unknown code, errors);
-//! - [`server`]: accept loop, connection limit, graceful shutdown; [`client`]: connections per
-//!   address, reconnect, calls with timeouts; `shutdown`: bounded task draining;
-//! - [`error`]: [`RemotingError`], [`ProcessError`], [`CloseReason`]; [`lifecycle`]: log lines.
+//! - `connection`: [`ConnectionHandle`] (calls to the peer), [`ConnectionHook`] (open/close);
+//! - `processor`: the [`Processor`] trait and [`ProcessorRegistry`]; `dispatch`: the rules for
+//!   answering (oneway, unknown code, over the in-flight limit, errors);
+//! - `server`: [`Server`], accept loop, connection limit, graceful shutdown; `client`:
+//!   [`RemotingClient`], connections per address, reconnect, calls with timeouts; `shutdown`:
+//!   bounded task draining;
+//! - `error`: [`RemotingError`], [`ProcessError`], [`CloseReason`]; [`lifecycle`]: log lines.
 //!
 //! Every response this crate sends uses a JSON header; both header forms are accepted.
 //!
@@ -45,17 +47,17 @@
 //! ```
 #![deny(clippy::unwrap_used)]
 
-pub mod client;
-pub mod config;
-pub mod connection;
+mod client;
+mod config;
+mod connection;
 mod dispatch;
 mod driver;
-pub mod error;
+mod error;
 pub mod lifecycle;
 pub mod limits;
 mod pending;
-pub mod processor;
-pub mod server;
+mod processor;
+mod server;
 mod shutdown;
 mod writer;
 
