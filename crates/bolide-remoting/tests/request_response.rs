@@ -224,3 +224,28 @@ async fn requests_over_the_in_flight_limit_get_system_busy() {
     assert_eq!((busy.opaque, busy.code), (4, 2), "only the two-way request is answered");
     assert_eq!(busy.remark.as_deref(), Some("[OVERLOAD]system busy, start flow control for a while"));
 }
+
+#[tokio::test]
+async fn large_bodies_travel_both_ways() {
+    let server = start_server().await;
+    let body: Vec<u8> = (0..4 * 1024 * 1024).map(|index: u32| index as u8).collect();
+    let request = RemotingCommand::request(ECHO).with_body(body.clone());
+    let response = client().invoke(server.local_addr(), request, PROMPTLY).await.expect("answered");
+    assert_eq!(response.body.as_deref(), Some(&body[..]));
+}
+
+#[tokio::test]
+async fn response_over_the_frame_limit_becomes_system_error() {
+    let mut registry = ProcessorRegistry::new();
+    registry.register(ECHO, |_ctx, request: RemotingCommand| async move {
+        Ok(Some(
+            RemotingCommand::response_to(&request, bolide_protocol::ResponseCode::SUCCESS).with_body(vec![0u8; 8192]),
+        ))
+    });
+    let mut config = ServerConfig::default();
+    config.connection.frame_limits.max_frame_bytes = 4096;
+    let server = start_server_with(config, registry).await;
+    let response = client().invoke(server.local_addr(), echo("small"), PROMPTLY).await.expect("answered");
+    assert_eq!(response.code, 1);
+    assert!(response.remark.as_deref().is_some_and(|remark| remark.starts_with("response cannot be encoded")));
+}
