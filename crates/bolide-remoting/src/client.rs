@@ -61,9 +61,14 @@ pub struct RemotingClient {
     inner: Arc<Inner>,
 }
 
-/// One connection slot per address. The async mutex makes concurrent callers wait for a single
-/// connect instead of each opening a socket.
-type Slot = Arc<tokio::sync::Mutex<Option<ConnectionHandle>>>;
+/// One entry per address. Calls on an open connection only clone the handle under the map's
+/// short lock; the async `connecting` lock makes concurrent callers of a closed or new address
+/// wait for one connect instead of each opening a socket.
+#[derive(Default)]
+struct Slot {
+    handle: Option<ConnectionHandle>,
+    connecting: Arc<tokio::sync::Mutex<()>>,
+}
 
 struct Inner {
     connect_timeout: Duration,
@@ -109,16 +114,20 @@ impl RemotingClient {
     /// [`RemotingError::Connect`], [`RemotingError::ConnectTimeout`], [`RemotingError::Shutdown`].
     pub async fn connection(&self, addr: impl AsAddress) -> Result<ConnectionHandle, RemotingError> {
         let addr = addr.as_address();
-        let slot = self.slot(&addr);
-        let mut current = slot.lock().await;
-        if let Some(handle) = current.as_ref().filter(|handle| !handle.is_closed()) {
-            return Ok(handle.clone());
+        let connecting = match self.open_handle(&addr) {
+            Ok(handle) => return Ok(handle),
+            Err(connecting) => connecting,
+        };
+        let _connecting = connecting.lock().await;
+        // Another caller may have connected while this one waited.
+        if let Ok(handle) = self.open_handle(&addr) {
+            return Ok(handle);
         }
         if self.inner.setup.shutdown.is_cancelled() {
             return Err(RemotingError::Shutdown);
         }
         let handle = self.connect(&addr).await?;
-        *current = Some(handle.clone());
+        self.inner.lock_slots().entry(addr.into_owned()).or_default().handle = Some(handle.clone());
         Ok(handle)
     }
 
@@ -155,7 +164,7 @@ impl RemotingClient {
     /// Closes the connection to `addr`, if any; the next call reconnects.
     pub fn close_connection(&self, addr: impl AsAddress) {
         let slot = self.inner.lock_slots().remove(addr.as_address().as_ref());
-        if let Some(handle) = slot.and_then(|slot| slot.try_lock().ok().and_then(|current| current.clone())) {
+        if let Some(handle) = slot.and_then(|slot| slot.handle) {
             handle.close();
         }
     }
@@ -182,11 +191,16 @@ impl RemotingClient {
         }
     }
 
-    fn slot(&self, addr: &str) -> Slot {
+    /// The open connection to `addr`, or else the lock to take before connecting to it.
+    fn open_handle(&self, addr: &str) -> Result<ConnectionHandle, Arc<tokio::sync::Mutex<()>>> {
         let mut slots = self.inner.lock_slots();
-        match slots.get(addr) {
-            Some(slot) => Arc::clone(slot),
-            None => Arc::clone(slots.entry(addr.to_owned()).or_default()),
+        let slot = match slots.get_mut(addr) {
+            Some(slot) => slot,
+            None => slots.entry(addr.to_owned()).or_default(),
+        };
+        match &slot.handle {
+            Some(handle) if !handle.is_closed() => Ok(handle.clone()),
+            _ => Err(Arc::clone(&slot.connecting)),
         }
     }
 

@@ -12,7 +12,8 @@ use crate::limits;
 pub struct ConnectionConfig {
     /// Largest frame read or written; a bigger incoming frame closes the connection.
     pub frame_limits: FrameLimits,
-    /// Requests from the peer processed concurrently on one connection.
+    /// Requests from the peer processed concurrently on one connection; more are answered
+    /// SYSTEM_BUSY.
     pub max_in_flight_requests: usize,
     /// Frames queued for the writer before senders wait.
     pub write_queue_depth: usize,

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bolide_protocol::command::{FLAG_ONEWAY, FLAG_RESPONSE};
@@ -46,7 +46,8 @@ impl fmt::Display for ConnectionId {
 /// whose connection closed.
 ///
 /// # Correctness
-/// Both methods run on the connection's task: they must return quickly and must not block.
+/// Both methods run on the connection's task: they must return quickly and must not block or
+/// panic.
 /// `on_close` is called exactly once per connection for which `on_connect` was called, after
 /// the socket is closed and every pending call on it has failed.
 pub trait ConnectionHook: Send + Sync + 'static {
@@ -84,6 +85,8 @@ pub(crate) struct Shared {
     pub(crate) limits: FrameLimits,
     /// Last read or write, for the idle timeout.
     pub(crate) activity: Activity,
+    /// The writer's error, stored before it cancels `stop` so the driver can report it.
+    pub(crate) write_error: Mutex<Option<std::io::Error>>,
 }
 
 impl ConnectionHandle {
@@ -104,6 +107,7 @@ impl ConnectionHandle {
             stop,
             limits,
             activity: Activity::new(),
+            write_error: Mutex::new(None),
         };
         Self { shared: Arc::new(shared) }
     }
@@ -148,7 +152,8 @@ impl ConnectionHandle {
     }
 
     /// Sends `request` to the peer and waits for its response. The `opaque` is assigned here;
-    /// the response and oneway flags are cleared.
+    /// the response and oneway flags are cleared. Keep requests to clients in the default JSON
+    /// form: the C++ and Node.js clients parse nothing else (`remoting.md` §5.1).
     ///
     /// # Errors
     /// [`RemotingError::Timeout`] when no response arrives within `timeout` (the waiter is

@@ -5,14 +5,14 @@
 use std::panic::AssertUnwindSafe;
 
 use bolide_protocol::command::FLAG_RESPONSE;
-use bolide_protocol::{RemotingCommand, ResponseCode};
+use bolide_protocol::{RemotingCommand, ResponseCode, SerializeType};
 use futures::FutureExt;
 use tracing::{debug, warn};
 
 use crate::processor::{ProcessorRegistry, RequestContext};
 
 /// Runs the processor for `request` and returns the response to send, if any, with the request's
-/// `opaque` and the response flag set.
+/// `opaque`, the response flag and a JSON header.
 pub(crate) async fn dispatch(
     registry: &ProcessorRegistry,
     ctx: RequestContext,
@@ -30,6 +30,8 @@ pub(crate) async fn dispatch(
         Ok(Ok(Some(mut response))) => {
             response.opaque = opaque;
             response.flag = FLAG_RESPONSE;
+            // Some clients (C++, Node.js) parse only JSON headers (`remoting.md` §5.1).
+            response.serialize_type = SerializeType::Json;
             debug!(%code, opaque, response_code = response.code, "processed");
             answer(oneway, response)
         }
@@ -54,6 +56,14 @@ pub(crate) async fn dispatch(
 pub(crate) fn not_supported(code: i32, opaque: i32) -> RemotingCommand {
     RemotingCommand::response(ResponseCode::REQUEST_CODE_NOT_SUPPORTED, opaque)
         .with_remark(format!(" request type {code} not supported"))
+}
+
+/// Remark of the Java servers' SYSTEM_BUSY answer when their processor pool is full.
+pub(crate) const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a while";
+
+/// The answer to a request over the connection's in-flight limit.
+pub(crate) fn busy(opaque: i32) -> RemotingCommand {
+    RemotingCommand::response(ResponseCode::SYSTEM_BUSY, opaque).with_remark(OVERLOAD_REMARK)
 }
 
 fn answer(oneway: bool, response: RemotingCommand) -> Option<RemotingCommand> {

@@ -4,11 +4,13 @@
 //!
 //! Close sequence: the read loop ends with a [`CloseReason`] → the handle reports closed and
 //! pending calls fail → on shutdown, in-flight requests get a grace period and their responses
-//! are written; otherwise the writer flushes what is queued and the socket closes at once → the
-//! hook hears `on_close` → remaining request tasks get the grace period, then are cancelled.
+//! are queued → on an orderly close (shutdown, local close, peer's end of stream) the writer
+//! flushes what is queued, within the grace period; after bad input, a socket error or idleness
+//! the socket closes at once → the hook hears `on_close` → remaining request tasks get the grace
+//! period, then are cancelled.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use bolide_protocol::{frame, RemotingCommand};
 use bytes::BytesMut;
@@ -22,13 +24,13 @@ use tracing::{debug, debug_span, error, info, info_span, warn, Instrument};
 
 use crate::config::ConnectionConfig;
 use crate::connection::{ConnectionHandle, ConnectionHook};
-use crate::dispatch::dispatch;
+use crate::dispatch::{busy, dispatch};
 use crate::error::{error_chain, CloseReason};
 use crate::lifecycle;
 use crate::limits::READ_BUFFER_BYTES;
 use crate::processor::{ProcessorRegistry, RequestContext};
 use crate::shutdown::drain;
-use crate::writer::write_loop;
+use crate::writer::{write_loop, OutboundFrame};
 
 /// What every connection of one server or client shares.
 #[derive(Clone)]
@@ -70,14 +72,14 @@ pub(crate) fn open(
 struct Driver {
     handle: ConnectionHandle,
     setup: ConnectionSetup,
-    /// Permits for requests being processed; the reader waits for one before spawning.
+    /// Permits for requests being processed; a request that finds none is rejected.
     in_flight: Arc<Semaphore>,
     /// The request tasks of this connection.
     requests: JoinSet<()>,
 }
 
 impl Driver {
-    async fn run(mut self, stream: TcpStream, queue: mpsc::Receiver<crate::writer::OutboundFrame>) {
+    async fn run(mut self, stream: TcpStream, queue: mpsc::Receiver<OutboundFrame>) {
         let (read_half, write_half) = stream.into_split();
         let writer_stop = CancellationToken::new();
         let mut writer = {
@@ -87,6 +89,7 @@ impl Driver {
                 let shared = handle.shared();
                 if let Err(err) = write_loop(write_half, queue, writer_stop, &shared.activity).await {
                     debug!(error = %err, "write failed; closing");
+                    *shared.write_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(err);
                     shared.stop.cancel();
                 }
             };
@@ -106,10 +109,13 @@ impl Driver {
             // Let in-flight requests finish and their responses go out before the socket closes.
             drain(&mut self.requests, Instant::now() + grace).await;
         }
-        writer_stop.cancel();
-        if tokio::time::timeout(grace, writer.wait()).await.is_err() {
-            debug!("writer did not finish flushing in time; dropped");
+        if reason.flushes_queued_frames() {
+            writer_stop.cancel();
+            if tokio::time::timeout(grace, writer.wait()).await.is_err() {
+                debug!("writer did not finish flushing in time");
+            }
         }
+        drop(writer); // aborts it if still running, closing the socket now
         log_close(&self.handle, &reason);
         if let Some(hook) = &self.setup.hook {
             hook.on_close(&self.handle, &reason);
@@ -169,21 +175,26 @@ impl Driver {
             }
             return Ok(());
         }
-        let permit = match Arc::clone(&self.in_flight).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                debug!("in-flight request limit reached; pausing reads");
-                tokio::select! {
-                    biased;
-                    () = stop.cancelled() => return Err(self.stop_reason()),
-                    permit = Arc::clone(&self.in_flight).acquire_owned() => {
-                        permit.expect("the in-flight semaphore is never closed")
-                    }
-                }
-            }
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            return self.reject_busy(command, stop).await;
         };
         self.spawn_request(command, permit);
         Ok(())
+    }
+
+    /// Answers a request over the in-flight limit with SYSTEM_BUSY, as Java does when its
+    /// processor pool is full. Reading goes on, so responses to our own calls still arrive even
+    /// when every in-flight request waits for one.
+    async fn reject_busy(&self, request: RemotingCommand, stop: &CancellationToken) -> Result<(), CloseReason> {
+        debug!(code = request.code, opaque = request.opaque, "in-flight request limit reached; rejected");
+        if request.is_oneway() {
+            return Ok(());
+        }
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => Err(self.stop_reason()),
+            () = self.handle.send_response(busy(request.opaque)) => Ok(()),
+        }
     }
 
     fn spawn_request(&mut self, request: RemotingCommand, permit: OwnedSemaphorePermit) {
@@ -212,7 +223,10 @@ impl Driver {
     }
 
     fn stop_reason(&self) -> CloseReason {
-        if self.setup.shutdown.is_cancelled() {
+        let write_error = self.handle.shared().write_error.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(err) = write_error {
+            CloseReason::Io(err)
+        } else if self.setup.shutdown.is_cancelled() {
             CloseReason::Shutdown
         } else {
             CloseReason::Local

@@ -150,13 +150,20 @@ pub enum CloseReason {
     /// Neither read nor write for the idle timeout.
     #[error("idle for {0:?}")]
     Idle(Duration),
-    /// Closed locally: [`ConnectionHandle::close`](crate::ConnectionHandle::close) or a failed
-    /// write.
+    /// Closed locally: [`ConnectionHandle::close`](crate::ConnectionHandle::close).
     #[error("closed locally")]
     Local,
     /// The server or client is shutting down.
     #[error("shutdown")]
     Shutdown,
+}
+
+impl CloseReason {
+    /// Whether frames already queued are still written before the socket closes: yes for an
+    /// orderly close, no when the peer misbehaved, the socket failed or nobody is listening.
+    pub(crate) fn flushes_queued_frames(&self) -> bool {
+        matches!(self, CloseReason::Shutdown | CloseReason::Local | CloseReason::PeerClosed)
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,10 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = bolide_protocol::frame::DEFAULT_MAX_F
 /// peers wait in the kernel's backlog, so one noisy client cannot exhaust file descriptors.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
-/// Requests from one peer processed concurrently on one connection. When reached, the reader
-/// stops reading that socket until a request finishes (back-pressure through TCP).
+/// Requests from one peer processed concurrently on one connection. Beyond it requests are
+/// answered SYSTEM_BUSY (2), as Java answers when its processor pool's queue is full; clients
+/// back off and retry. Reading never pauses, because a processor may be waiting for the peer's
+/// response to a call back on this same connection.
 pub const DEFAULT_MAX_IN_FLIGHT_REQUESTS: usize = 1024;
 
 /// Frames queued for one connection's writer before senders wait.

@@ -122,6 +122,21 @@ async fn binary_header_request_is_answered_in_json() {
 }
 
 #[tokio::test]
+async fn processor_responses_are_sent_in_json_whatever_they_ask() {
+    let mut registry = ProcessorRegistry::new();
+    registry.register(ECHO, |_ctx, request: RemotingCommand| async move {
+        let mut response = echo_response(&request);
+        response.serialize_type = SerializeType::RocketMq;
+        Ok(Some(response))
+    });
+    let server = start_server_with(ServerConfig::default(), registry).await;
+    let mut raw = Raw::connect(server.local_addr()).await;
+    raw.send_command(&request_with_opaque(echo("j"), 3)).await;
+    let bytes = raw.next_frame_bytes().await.expect("a response");
+    assert_eq!(bytes[4], 0, "JSON");
+}
+
+#[tokio::test]
 async fn ipv6_loopback() {
     init_tracing();
     let server = match Server::new(ServerConfig::default(), registry()).bind("[::1]:0").await {
@@ -193,4 +208,44 @@ async fn oneway_from_client_reaches_the_processor() {
     client.invoke_oneway(server.local_addr(), request, PROMPTLY).await.expect("queued");
     let flag = tokio::time::timeout(PROMPTLY, seen.recv()).await.expect("in time").expect("seen");
     assert_eq!(flag, FLAG_ONEWAY);
+}
+
+#[tokio::test]
+async fn requests_over_the_in_flight_limit_get_system_busy() {
+    let mut config = ServerConfig::default();
+    config.connection.max_in_flight_requests = 2;
+    let server = start_server_with(config, registry()).await;
+    let mut raw = Raw::connect(server.local_addr()).await;
+    raw.send_command(&request_with_opaque(RemotingCommand::request(HOLD), 1)).await;
+    raw.send_command(&request_with_opaque(RemotingCommand::request(HOLD), 2)).await;
+    raw.send_command(&request_with_opaque(echo("over").into_oneway(), 3)).await;
+    raw.send_command(&request_with_opaque(echo("over"), 4)).await;
+    let busy = raw.next_command().await;
+    assert_eq!((busy.opaque, busy.code), (4, 2), "only the two-way request is answered");
+    assert_eq!(busy.remark.as_deref(), Some("[OVERLOAD]system busy, start flow control for a while"));
+}
+
+#[tokio::test]
+async fn large_bodies_travel_both_ways() {
+    let server = start_server().await;
+    let body: Vec<u8> = (0..4 * 1024 * 1024).map(|index: u32| index as u8).collect();
+    let request = RemotingCommand::request(ECHO).with_body(body.clone());
+    let response = client().invoke(server.local_addr(), request, PROMPTLY).await.expect("answered");
+    assert_eq!(response.body.as_deref(), Some(&body[..]));
+}
+
+#[tokio::test]
+async fn response_over_the_frame_limit_becomes_system_error() {
+    let mut registry = ProcessorRegistry::new();
+    registry.register(ECHO, |_ctx, request: RemotingCommand| async move {
+        Ok(Some(
+            RemotingCommand::response_to(&request, bolide_protocol::ResponseCode::SUCCESS).with_body(vec![0u8; 8192]),
+        ))
+    });
+    let mut config = ServerConfig::default();
+    config.connection.frame_limits.max_frame_bytes = 4096;
+    let server = start_server_with(config, registry).await;
+    let response = client().invoke(server.local_addr(), echo("small"), PROMPTLY).await.expect("answered");
+    assert_eq!(response.code, 1);
+    assert!(response.remark.as_deref().is_some_and(|remark| remark.starts_with("response cannot be encoded")));
 }

@@ -77,6 +77,10 @@ async fn server_calls_the_client_back_on_the_same_connection() {
 
 #[tokio::test]
 async fn processor_calls_the_client_while_handling_its_request() {
+    // With room for a single request, the reader must still read the client's response to the
+    // call made from inside that request.
+    let mut config = ServerConfig::default();
+    config.connection.max_in_flight_requests = 1;
     let mut registry = registry();
     registry.register(
         RequestCode::GET_CONSUMER_LIST_BY_GROUP,
@@ -89,11 +93,23 @@ async fn processor_calls_the_client_while_handling_its_request() {
             ))
         },
     );
-    let server = start_server_with(ServerConfig::default(), registry).await;
+    let server = start_server_with(config, registry).await;
     let (client, _notified) = client_with_processors();
-    let request = RemotingCommand::request(RequestCode::GET_CONSUMER_LIST_BY_GROUP);
-    let response = client.invoke(server.local_addr(), request, PROMPTLY).await.expect("answered");
-    assert_eq!(response.body.as_deref(), Some(&b"committed"[..]));
+    // Two at once: the second usually arrives while the first waits for the client's answer,
+    // and is rejected rather than blocking the read of that answer.
+    let request = || RemotingCommand::request(RequestCode::GET_CONSUMER_LIST_BY_GROUP);
+    let (first, second) = tokio::join!(
+        client.invoke(server.local_addr(), request(), PROMPTLY),
+        client.invoke(server.local_addr(), request(), PROMPTLY)
+    );
+    let responses = [first.expect("answered"), second.expect("answered")];
+    for response in &responses {
+        match response.code {
+            0 => assert_eq!(response.body.as_deref(), Some(&b"committed"[..])),
+            code => assert_eq!(code, ResponseCode::SYSTEM_BUSY.0),
+        }
+    }
+    assert!(responses.iter().any(|response| response.code == 0));
 }
 
 #[tokio::test]
