@@ -7,7 +7,6 @@
 //!   reproduces it byte for byte once the ignored magic and CRC words are zeroed;
 //! - iteration stops after at most one error.
 
-
 use bolide_protocol::message::batch::{self, BatchEntry};
 use bytes::{Bytes, BytesMut};
 

@@ -7,7 +7,6 @@
 //!   encoder recomputes (so it must equal the masked CRC of the body);
 //! - walking a concatenation stops inside the input and reports at most one error.
 
-
 use bolide_protocol::message::stored::{self, body_crc, Record, StoredMessage, BODY_CRC_AT};
 
 fn check_round_trip(input: &[u8], message: &StoredMessage<'_>) {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod kv_config;
 pub mod lifecycle;
 mod processor;
+mod route_cache;
 pub mod route_table;
 pub mod server;
 

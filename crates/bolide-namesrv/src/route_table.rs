@@ -165,6 +165,8 @@ pub struct RouteTable {
     brokers: BTreeMap<Arc<str>, BrokerEntry>,
     clusters: BTreeMap<String, BTreeSet<Arc<str>>>,
     live: HashMap<BrokerAddrKey, BrokerLive>,
+    /// Bumped by every change that can alter a route, so callers can cache encoded routes.
+    generation: u64,
 }
 
 impl RouteTable {
@@ -177,12 +179,19 @@ impl RouteTable {
             brokers: BTreeMap::new(),
             clusters: BTreeMap::new(),
             live: HashMap::new(),
+            generation: 0,
         }
+    }
+
+    /// Changes whenever a route, the cluster info or a topic list may have changed.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Registers (or refreshes) a broker and, for a master, its topics. Returns `None` when the
     /// registration is refused because a newer registration of the same broker id exists.
     pub fn register(&mut self, registration: BrokerRegistration, now_ms: u64) -> Option<RegistrationOutcome> {
+        self.generation += 1;
         let BrokerRegistration { cluster_name, broker_addr, broker_name, broker_id, .. } = &registration;
         let key = BrokerAddrKey { cluster: cluster_name.clone(), addr: broker_addr.clone() };
         let name = self.intern_broker_name(broker_name);
@@ -295,6 +304,7 @@ impl RouteTable {
 
     /// UNREGISTER_BROKER: removes one member of a broker name.
     pub fn unregister(&mut self, cluster_name: &str, broker_addr: &str, broker_name: &str, broker_id: i64) -> bool {
+        self.generation += 1;
         let key = BrokerAddrKey { cluster: cluster_name.to_owned(), addr: broker_addr.to_owned() };
         let was_live = self.live.remove(&key).is_some();
         let removed_member = self.remove_member(broker_name, |id, _| id == broker_id);
@@ -335,6 +345,9 @@ impl RouteTable {
     ) -> Vec<RemovedBroker> {
         let gone: Vec<BrokerAddrKey> =
             self.live.iter().filter(|(_, live)| matches(live)).map(|(key, _)| key.clone()).collect();
+        if !gone.is_empty() {
+            self.generation += 1;
+        }
         let mut removed = Vec::with_capacity(gone.len());
         for key in gone {
             self.live.remove(&key);
@@ -458,6 +471,7 @@ impl RouteTable {
 
     /// DELETE_TOPIC_IN_NAMESRV: the whole topic, or only its queues on brokers of `cluster_name`.
     pub fn delete_topic(&mut self, topic: &str, cluster_name: Option<&str>) {
+        self.generation += 1;
         match cluster_name.and_then(|cluster| self.clusters.get(cluster)) {
             Some(names) => {
                 if let Some(queues) = self.topics.get_mut(topic) {
@@ -477,6 +491,7 @@ impl RouteTable {
     /// WIPE_WRITE_PERM_OF_BROKER / ADD_WRITE_PERM_OF_BROKER: clears or sets the write bit of every
     /// queue entry of `broker_name`; returns how many topics were touched.
     pub fn set_write_perm(&mut self, broker_name: &str, writable: bool) -> usize {
+        self.generation += 1;
         let mut count = 0;
         for queues in self.topics.values_mut() {
             if let Some(queue) = queues.get_mut(broker_name) {
@@ -489,6 +504,7 @@ impl RouteTable {
 
     /// REGISTER_TOPIC_IN_NAMESRV: merges queue entries into a topic, for registered brokers only.
     pub fn register_topic(&mut self, topic: &str, queues: Vec<QueueEntry>) {
+        self.generation += 1;
         for queue in queues {
             let Some((name, _)) = self.brokers.get_key_value(&*queue.broker_name) else {
                 continue;

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +16,7 @@ use tracing::{info, warn};
 
 use crate::config::NamesrvConfig;
 use crate::kv_config::{KvConfig, KvConfigError};
+use crate::route_cache::RouteCache;
 use crate::route_table::{RemovedBroker, RouteTable};
 use crate::{lifecycle, processor};
 
@@ -45,6 +47,9 @@ pub(crate) struct State {
     pub(crate) config: RwLock<NamesrvConfig>,
     pub(crate) routes: RwLock<RouteTable>,
     pub(crate) kv: Mutex<KvConfig>,
+    pub(crate) route_cache: RouteCache,
+    /// Bumped after every KV or settings change, which can change encoded routes.
+    pub(crate) settings_epoch: AtomicU64,
 }
 
 impl State {
@@ -106,6 +111,8 @@ pub async fn serve(
     let state = Arc::new(State {
         routes: RwLock::new(RouteTable::new(config.broker_timeout_millis)),
         kv: Mutex::new(kv),
+        route_cache: RouteCache::default(),
+        settings_epoch: AtomicU64::new(0),
         config: RwLock::new(config),
     });
     let mut registry = ProcessorRegistry::new();

@@ -211,7 +211,36 @@ impl ConnectionHandle {
     /// replaced by SYSTEM_ERROR so the peer is not left waiting.
     pub(crate) async fn send_response(&self, response: RemotingCommand) {
         let opaque = response.opaque;
-        let frame = match OutboundFrame::encode(response, self.shared.limits) {
+        let frame = self.response_frame(response);
+        if self.shared.queue.send(frame).await.is_err() {
+            debug!(opaque, "connection closed before the response could be written");
+        }
+    }
+
+    /// Queues a response without waiting; gives the frame back when the queue is full so the
+    /// caller can wait for room elsewhere (the reader must never block on its own writer).
+    pub(crate) fn try_send_response(&self, response: RemotingCommand) -> Result<(), OutboundFrame> {
+        let frame = self.response_frame(response);
+        match self.shared.queue.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(frame)) => Err(frame),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                debug!("connection closed before the response could be written");
+                Ok(())
+            }
+        }
+    }
+
+    /// Queues an already encoded frame, waiting for room.
+    pub(crate) async fn send_frame(&self, frame: OutboundFrame) {
+        if self.shared.queue.send(frame).await.is_err() {
+            debug!("connection closed before the response could be written");
+        }
+    }
+
+    fn response_frame(&self, response: RemotingCommand) -> OutboundFrame {
+        let opaque = response.opaque;
+        match OutboundFrame::encode(response, self.shared.limits) {
             Ok(frame) => frame,
             Err(err) => {
                 warn!(opaque, error = %err, "response cannot be encoded; answering SYSTEM_ERROR");
@@ -219,9 +248,6 @@ impl ConnectionHandle {
                     .with_remark(format!("response cannot be encoded: {err}"));
                 OutboundFrame::encode(fallback, self.shared.limits).expect("a bare error response fits any frame limit")
             }
-        };
-        if self.shared.queue.send(frame).await.is_err() {
-            debug!(opaque, "connection closed before the response could be written");
         }
     }
 

@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use bolide_protocol::{frame, RemotingCommand};
 use bytes::BytesMut;
@@ -197,18 +198,40 @@ impl Driver {
         }
     }
 
+    /// Runs a request. Most processors answer without waiting for anything (a route lookup, an
+    /// in-memory update), so the request is first polled right here: if it is done, its response
+    /// is queued at once, saving a task spawn and a hand-off per request. Otherwise it continues on
+    /// its own task, concurrently with the next requests of this connection.
     fn spawn_request(&mut self, request: RemotingCommand, permit: OwnedSemaphorePermit) {
         let span = debug_span!("request", code = request.code, opaque = request.opaque);
         let registry = Arc::clone(&self.setup.registry);
+        let ctx = RequestContext::new(self.handle.clone());
+        let mut task = Box::pin(async move { dispatch(&registry, ctx, request).await }.instrument(span));
+        let mut cx = Context::from_waker(Waker::noop());
         let handle = self.handle.clone();
-        let task = async move {
-            let ctx = RequestContext::new(handle.clone());
-            if let Some(response) = dispatch(&registry, ctx, request).await {
-                handle.send_response(response).await;
+        match task.as_mut().poll(&mut cx) {
+            Poll::Ready(None) => drop(permit),
+            Poll::Ready(Some(response)) => {
+                if let Err(frame) = handle.try_send_response(response) {
+                    // The writer is behind: wait for room on a task, not on the reader.
+                    self.requests.spawn(async move {
+                        handle.send_frame(frame).await;
+                        drop(permit);
+                    });
+                } else {
+                    drop(permit);
+                }
             }
-            drop(permit);
-        };
-        self.requests.spawn(task.instrument(span));
+            // Polling again on its own task registers the task's waker in place of the no-op one.
+            Poll::Pending => {
+                self.requests.spawn(async move {
+                    if let Some(response) = task.await {
+                        handle.send_response(response).await;
+                    }
+                    drop(permit);
+                });
+            }
+        }
     }
 
     /// Collects finished request tasks so the set does not grow.

@@ -53,6 +53,7 @@ pub(super) fn update_namesrv_config(
         return Ok(fail(request, ResponseCode::SYSTEM_ERROR, err.to_string()));
     }
     *state.config.write().expect("config lock") = updated;
+    state.settings_epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     info!(keys = ?entries.keys().collect::<Vec<_>>(), "name server config updated");
     Ok(success(request))
 }

@@ -21,6 +21,7 @@ pub(super) fn put_kv_config(
 ) -> Result<RemotingCommand, ProcessError> {
     let header: PutKVConfigRequestHeader = header(request)?;
     state.kv.lock().expect("kv lock").put(&header.namespace, &header.key, &header.value).map_err(ProcessError::new)?;
+    state.settings_epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     info!(namespace = %header.namespace, key = %header.key, value = %header.value, "KV config set");
     Ok(success(request))
 }
@@ -49,6 +50,7 @@ pub(super) fn delete_kv_config(
 ) -> Result<RemotingCommand, ProcessError> {
     let header: DeleteKVConfigRequestHeader = header(request)?;
     state.kv.lock().expect("kv lock").delete(&header.namespace, &header.key).map_err(ProcessError::new)?;
+    state.settings_epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     info!(namespace = %header.namespace, key = %header.key, "KV config deleted");
     Ok(success(request))
 }

@@ -9,6 +9,7 @@ use bolide_protocol::header::{GetBrokerMemberGroupRequestHeader, GetRouteInfoReq
 use bolide_protocol::json::{self, KeyStyle};
 use bolide_protocol::{RemotingCommand, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
+use bytes::Bytes;
 
 use super::{fail, header, success};
 use crate::kv_config::ORDER_TOPIC_CONFIG;
@@ -41,7 +42,17 @@ pub(super) fn get_route_info(
     request: &RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
     let header: GetRouteInfoRequestHeader = header(request)?;
-    let route = state.routes.read().expect("route lock").route(&header.topic);
+    let style = KeyStyle::for_route(request.version, header.accept_standard_json_only.unwrap_or(false));
+    // The epoch is read before the KV config, so a body built from older settings is never
+    // served once a change has bumped it.
+    let epoch = state.settings_epoch.load(std::sync::atomic::Ordering::Acquire);
+    let routes = state.routes.read().expect("route lock");
+    let generation = (routes.generation(), epoch);
+    if let Some(body) = state.route_cache.get(generation, &header.topic, style) {
+        return Ok(success(request).with_body(body));
+    }
+    let route = routes.route(&header.topic);
+    drop(routes);
     let Some(route) = route else {
         return Ok(fail(
             request,
@@ -65,8 +76,9 @@ pub(super) fn get_route_info(
         queue_datas: route.queues.iter().map(queue_data).collect(),
         topic_queue_mapping_by_broker: None,
     };
-    let style = KeyStyle::for_route(request.version, header.accept_standard_json_only.unwrap_or(false));
-    Ok(success(request).with_body(json::to_vec(&data, style)))
+    let body = Bytes::from(json::to_vec(&data, style));
+    state.route_cache.put(generation, &header.topic, style, body.clone());
+    Ok(success(request).with_body(body))
 }
 
 pub(super) fn get_broker_cluster_info(
