@@ -66,7 +66,8 @@ impl WireClient {
 
     pub fn send(&mut self, request: &RemotingCommand) {
         let mut out = BytesMut::new();
-        frame::encode(request, &mut out, FrameLimits::default()).expect("encodable request");
+        // Large enough for registrations beyond the Java servers' 16 MiB frames.
+        frame::encode(request, &mut out, FrameLimits { max_frame_bytes: 256 << 20 }).expect("encodable request");
         self.stream.write_all(&out).expect("write request");
     }
 
