@@ -85,3 +85,17 @@ impl NamesrvConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bolide_config::Config;
+
+    #[test]
+    fn example_config_file_loads_and_shows_the_defaults() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conf/namesrv.conf");
+        let loaded = NamesrvConfig::load(Some(&path), Vec::new(), &[]).expect("the example loads");
+        loaded.validate().expect("the example is valid");
+        assert_eq!(loaded, NamesrvConfig::default(), "the example documents the defaults");
+    }
+}
