@@ -16,6 +16,10 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 )
 
+// settle lets in-flight listeners return before a consumer stops: a listener records a message
+// before it returns, and the client advances the consumer offset only after it returns.
+const settle = time.Second
+
 // s06: 3 sharding keys x 50 messages through a queue selector, consumed orderly, order kept per key.
 func s06Orderly(e *env) (string, error) {
 	topic := e.topic("")
@@ -289,6 +293,7 @@ func s10ClusteringRebalance(e *env) (string, error) {
 		return "", fmt.Errorf("queues not split: consumers got %d and %d messages", first.distinct(), second.distinct())
 	}
 	split := fmt.Sprintf("%d/%d", first.distinct(), second.distinct())
+	time.Sleep(settle)
 	e.stepf("stopping the second consumer")
 	_ = leaver.Shutdown()
 	if err := send("after", n); err != nil {
@@ -331,6 +336,7 @@ func s11ConsumerRestartResume(e *env) (string, error) {
 	if err := before.wait(e, n, 30*time.Second); err != nil {
 		return "", err
 	}
+	time.Sleep(settle)
 	e.stepf("stopping the first consumer")
 	_ = c1.Shutdown()
 	if err := send("second", n); err != nil {

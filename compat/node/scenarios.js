@@ -6,6 +6,10 @@
 const { Message } = require('ali-ons');
 const { Collector, message, sleep, check, sha, textBody, noiseBody, SEQ, MAX_BODY_BYTES } = require('./env');
 
+// A handler records a message before it returns, and the client advances the consumer offset only
+// after it returns: before stopping a consumer, let the last handlers return.
+const SETTLE_MS = 1000;
+
 // Every scenario first creates its topic (Env#createTopic), which also fails fast when no broker runs.
 async function send(env, producer, msg) {
   const r = await producer.send(msg);
@@ -207,6 +211,7 @@ async function s10ClusteringRebalance(env) {
   check(mine[0].countPrefix('before-') > 0 && mine[1].countPrefix('before-') > 0,
     `queues not split: consumers got ${mine[0].countPrefix('before-')} and ${mine[1].countPrefix('before-')} messages`);
   const split = `${mine[0].countPrefix('before-')}/${mine[1].countPrefix('before-')}`;
+  await sleep(SETTLE_MS);
   env.setStep('stopping the second consumer');
   await handles[1].close();
   await sendMany(env, p, topic, 'after-', n);
@@ -224,6 +229,7 @@ async function s11ConsumerRestartResume(env) {
   const before = new Collector();
   const first = await env.consumer(group, topic, '*', before.handler());
   await before.wait(env, n, 30);
+  await sleep(SETTLE_MS);
   env.setStep('stopping the first consumer');
   await first.close();
   await sendMany(env, p, topic, 'second-', n);

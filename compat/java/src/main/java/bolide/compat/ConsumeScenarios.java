@@ -235,6 +235,7 @@ final class ConsumeScenarios {
         int n = 40;
         sendMany(env, p, topic, "before-", n);
         all.await(env, n, 30);
+        Thread.sleep(AdminScenarios.SETTLE_MS);
         check(first.distinct() > 0 && second.distinct() > 0,
                 "queues not split: consumers got " + first.distinct() + " and " + second.distinct() + " messages");
         String split = first.distinct() + "/" + second.distinct();
@@ -259,6 +260,7 @@ final class ConsumeScenarios {
         c1.registerMessageListener(before.listener());
         c1.start();
         before.await(env, n, 30);
+        Thread.sleep(AdminScenarios.SETTLE_MS);
         env.step("stopping the first consumer");
         c1.shutdown();
         sendMany(env, p, topic, "second-", n);

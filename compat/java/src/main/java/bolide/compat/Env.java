@@ -149,23 +149,47 @@ final class Env {
         return admin;
     }
 
-    /** Master broker addresses registered at the NameServer; fails fast when there are none. */
+    /**
+     * Master broker addresses registered at the NameServer. A broker that has just started may
+     * not have registered yet, so this waits up to 15 s, but gives up at once when the broker
+     * address the runner named (--broker) refuses connections: then no broker runs at all.
+     */
     List<String> masterBrokers() throws Exception {
         step("reading the cluster from the NameServer");
-        var cluster = admin().examineBrokerClusterInfo();
-        List<String> masters = new ArrayList<>();
-        if (cluster != null && cluster.getBrokerAddrTable() != null) {
-            for (var broker : cluster.getBrokerAddrTable().values()) {
-                String addr = broker.getBrokerAddrs().get(0L);
-                if (addr != null) {
-                    masters.add(addr);
+        long end = System.currentTimeMillis() + 15_000;
+        while (true) {
+            var cluster = admin().examineBrokerClusterInfo();
+            List<String> masters = new ArrayList<>();
+            if (cluster != null && cluster.getBrokerAddrTable() != null) {
+                for (var broker : cluster.getBrokerAddrTable().values()) {
+                    String addr = broker.getBrokerAddrs().get(0L);
+                    if (addr != null) {
+                        masters.add(addr);
+                    }
                 }
             }
+            if (!masters.isEmpty()) {
+                return masters;
+            }
+            if (System.currentTimeMillis() > end || !brokerListening()) {
+                throw new AssertionError("no broker registered at the NameServer " + config.namesrv
+                        + (config.broker.isEmpty() ? "" : " (and none listening on " + config.broker + ")"));
+            }
+            Thread.sleep(300);
         }
-        if (masters.isEmpty()) {
-            throw new AssertionError("no broker registered at the NameServer " + config.namesrv);
+    }
+
+    private boolean brokerListening() {
+        if (config.broker.isEmpty()) {
+            return true;
         }
-        return masters;
+        String[] hostPort = config.broker.split(":");
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 1000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Creates a topic on every master through the admin API and waits for its route. */
