@@ -145,16 +145,8 @@ func (e *env) pushConsumer(group, topic, expr string, h handler, opts ...consume
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("start push consumer: %w", err)
 	}
-	stopped := false
-	var once sync.Mutex
-	stop := func() {
-		once.Lock()
-		defer once.Unlock()
-		if !stopped {
-			stopped = true
-			_ = c.Shutdown()
-		}
-	}
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = c.Shutdown() }) }
 	e.onClose(stop)
 	return &stoppable{PushConsumer: c, stop: stop}, nil
 }
