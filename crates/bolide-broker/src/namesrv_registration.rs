@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use bolide_protocol::body::{RegisterBrokerBody, TopicConfigSerializeWrapper};
+use bolide_protocol::body::{RegisterBrokerBody, TopicConfigSerializeWrapper, PERM_READ, PERM_WRITE};
 use bolide_protocol::json::{self, KeyStyle};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::{ClientConfig, ProcessorRegistry, RemotingClient, RemotingError};
@@ -48,6 +48,7 @@ pub struct Registrar {
     cluster_name: String,
     ha_server_addr: String,
     broker_id: i64,
+    broker_permission: i32,
 }
 
 impl Registrar {
@@ -64,6 +65,7 @@ impl Registrar {
             cluster_name: config.broker_cluster_name.clone(),
             ha_server_addr: config.ha_server_addr(),
             broker_id: config.broker_id,
+            broker_permission: config.broker_permission,
         })
     }
 
@@ -81,9 +83,16 @@ impl Registrar {
     }
 
     /// The REGISTER_BROKER request carrying every topic and the table's data version.
+    /// A broker whose `brokerPermission` lacks read or write advertises every topic without it.
     pub fn register_request(&self, topics: &TopicConfigSerializeWrapper) -> RemotingCommand {
-        let body =
-            RegisterBrokerBody { filter_server_list: Vec::new(), topic_config_serialize_wrapper: topics.clone() };
+        let mut topics = topics.clone();
+        let read_write = PERM_READ | PERM_WRITE;
+        if self.broker_permission & read_write != read_write {
+            for topic in topics.topic_config_table.values_mut() {
+                topic.perm &= self.broker_permission;
+            }
+        }
+        let body = RegisterBrokerBody { filter_server_list: Vec::new(), topic_config_serialize_wrapper: topics };
         let bytes = json::to_vec(&body, KeyStyle::Fastjson);
         let crc = crc32fast::hash(&bytes) & 0x7FFF_FFFF;
         self.identify(RemotingCommand::request(RequestCode::REGISTER_BROKER))
@@ -169,6 +178,12 @@ mod tests {
         let body = request.body.expect("body");
         assert_eq!(header.body_crc32, Some((crc32fast::hash(&body) & 0x7FFF_FFFF) as i32));
         let decoded: RegisterBrokerBody = json::from_slice(&body).expect("body");
-        assert!(decoded.topic_config_serialize_wrapper.topic_config_table.contains_key("TBW102"));
+        assert_eq!(decoded.topic_config_serialize_wrapper.topic_config_table.get("TBW102").map(|t| t.perm), Some(7));
+
+        // A read-only broker advertises read-only topics.
+        let read_only = Registrar::new(&BrokerConfig { broker_permission: PERM_READ, ..config }).expect("client");
+        let body = read_only.register_request(&topics.to_wrapper()).body.expect("body");
+        let decoded: RegisterBrokerBody = json::from_slice(&body).expect("body");
+        assert_eq!(decoded.topic_config_serialize_wrapper.topic_config_table.get("TBW102").map(|t| t.perm), Some(4));
     }
 }

@@ -23,7 +23,7 @@ use crate::namesrv_registration::Registrar;
 use crate::offset::ConsumerOffsetTable;
 use crate::persist::PersistError;
 use crate::subscription::SubscriptionGroupTable;
-use crate::topic::TopicConfigTable;
+use crate::topic::{AutoCreate, TopicConfigTable};
 use crate::{lifecycle, processor};
 
 /// How often silent client channels are looked for.
@@ -115,6 +115,31 @@ impl State {
     }
 }
 
+impl State {
+    /// The send path's auto-creation (`behaviours.md` §3.3): creates `topic` from `default_topic`
+    /// when the rules allow, persists `topics.json` and re-registers with the name servers.
+    /// Blocking (file I/O): call it where blocking is allowed.
+    ///
+    /// # Errors
+    /// [`PersistError`] when the new topic cannot be written; it stays in memory.
+    #[allow(dead_code)] // Called by the send processor once the store is wired in.
+    pub(crate) fn auto_create_topic(
+        &self,
+        topic: &str,
+        default_topic: &str,
+        queue_nums: i32,
+    ) -> Result<AutoCreate, PersistError> {
+        let mut topics = self.topics.lock().expect("topic lock");
+        let outcome = topics.auto_create(topic, default_topic, queue_nums);
+        if let AutoCreate::Created(created) = &outcome {
+            topics.persist()?;
+            self.topics_changed.notify_one();
+            info!(topic = %created.topic_name, queues = created.write_queue_nums, "topic auto-created from {default_topic}");
+        }
+        Ok(outcome)
+    }
+}
+
 /// Milliseconds since the Unix epoch: the clock the sans-I/O cores run on.
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
@@ -172,11 +197,15 @@ pub async fn serve(
     tasks.spawn(register_periodically(state.clone(), registrar.clone()));
     tasks.spawn(expire_clients(state.clone()));
     tasks.spawn(flush_offsets(state.clone()));
-    let main = start_server(&state, listener, stop.clone());
-    let vip_server = start_server(&state, vip, stop);
+    let stop_sender = Arc::new(stop_sender);
+    let main = stop_all_when_done(start_server(&state, listener, stop.clone()), stop_sender.clone());
+    let vip_server = stop_all_when_done(start_server(&state, vip, stop), stop_sender.clone());
     info!(addr = %local, vip_addr = %vip_local, broker = %state.config().broker_name, "{}", lifecycle::BROKER_STARTED);
     let results = tokio::join!(main, vip_server, async move {
-        shutdown.await;
+        tokio::select! {
+            () = shutdown => {}
+            () = stop_sender.closed() => {}
+        }
         let _ = stop_sender.send(true);
     });
     tasks.shutdown().await;
@@ -187,6 +216,20 @@ pub async fn serve(
     results.0?;
     results.1?;
     Ok(())
+}
+
+/// Runs `server` and then stops the other one too: a port that fails must not leave the broker
+/// half-serving.
+async fn stop_all_when_done(
+    server: impl Future<Output = Result<(), bolide_remoting::RemotingError>>,
+    stop: Arc<watch::Sender<bool>>,
+) -> Result<(), bolide_remoting::RemotingError> {
+    let result = server.await;
+    if let Err(err) = &result {
+        error!(error = %err, "a listener failed; stopping the broker");
+    }
+    let _ = stop.send(true);
+    result
 }
 
 fn start_server(

@@ -41,6 +41,8 @@ pub(super) fn heart_beat(
     for producer in &data.producer_data_set {
         clients.register_producer(connection, channel.clone(), &producer.group_name);
     }
+    // The response does not announce IS_SUPPORT_HEART_BEAT_V2, so 5.x clients keep sending full
+    // heartbeats with subscriptions (`codes.md` §6.1).
     Ok(success(request))
 }
 
