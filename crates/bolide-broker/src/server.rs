@@ -23,7 +23,7 @@ use crate::namesrv_registration::Registrar;
 use crate::offset::ConsumerOffsetTable;
 use crate::persist::PersistError;
 use crate::subscription::SubscriptionGroupTable;
-use crate::topic::{AutoCreate, TopicConfigTable};
+use crate::topic::{AutoCreate, TopicConfigTable, AUTO_CREATE_TOPIC};
 use crate::{lifecycle, processor};
 
 /// How often silent client channels are looked for.
@@ -129,6 +129,12 @@ impl State {
         default_topic: &str,
         queue_nums: i32,
     ) -> Result<AutoCreate, PersistError> {
+        // TBW102 may outlive `autoCreateTopicEnable=false` (set at run time, or kept in
+        // topics.json); as in Java, the setting wins.
+        if default_topic == AUTO_CREATE_TOPIC && !self.config.read().expect("config lock").auto_create_topic_enable {
+            let topics = self.topics.lock().expect("topic lock");
+            return Ok(topics.get(topic).map_or(AutoCreate::NotAllowed, |found| AutoCreate::Existing(found.clone())));
+        }
         let mut topics = self.topics.lock().expect("topic lock");
         let outcome = topics.auto_create(topic, default_topic, queue_nums);
         if let AutoCreate::Created(created) = &outcome {

@@ -152,6 +152,15 @@ fn registration_puts_system_topics_in_routes_and_both_ports_answer() {
         assert!(text.contains("brokerName=broker-t"), "{text}");
         assert!(config.ext("version").is_some_and(|version| version.contains("counter")));
     }
+    let mut client = WireClient::connect(cluster.broker_port);
+    let update = |text: &str| RemotingCommand::request(RequestCode::UPDATE_BROKER_CONFIG).with_body(text.to_owned());
+    assert_eq!(client.call(update("autoCreateTopicEnable=false\n")).code, 0);
+    assert_eq!(client.call(update("listenPort=1\n")).code, ResponseCode::NO_PERMISSION.0);
+    let unknown = client.call(update("noSuchKey=1\n"));
+    assert!(unknown.code != 0 && unknown.remark.as_deref().is_some_and(|remark| remark.contains("noSuchKey")));
+    let config = client.call(RemotingCommand::request(RequestCode::GET_BROKER_CONFIG));
+    let text = String::from_utf8(config.body.clone().unwrap_or_default().to_vec()).expect("text");
+    assert!(text.contains("autoCreateTopicEnable=false"), "{text}");
 }
 
 #[test]

@@ -30,8 +30,27 @@ pub(super) fn get_broker_config(
     Ok(success(request).with_header(&header).with_body(text.into_bytes()))
 }
 
-/// Applies properties to the running settings. Keys read only at start (ports, paths, identity)
-/// take effect at the next start.
+/// Keys read only at start-up: identity, ports, paths and the store's layout. Changing them
+/// remotely is refused with NO_PERMISSION and a remark saying to restart.
+const START_UP_ONLY: &[&str] = &[
+    "brokerClusterName",
+    "brokerName",
+    "brokerId",
+    "listenPort",
+    "listenAddress",
+    "brokerIP1",
+    "brokerIP2",
+    "haListenPort",
+    "brokerRole",
+    "storePathRootDir",
+    "storePathCommitLog",
+    "mappedFileSizeCommitLog",
+    "mappedFileSizeConsumeQueue",
+    "flushDiskType",
+    "messageDelayLevel",
+];
+
+/// Applies properties to the running settings (not written back to the config file).
 pub(super) fn update_broker_config(
     state: &State,
     _ctx: &RequestContext,
@@ -42,6 +61,10 @@ pub(super) fn update_broker_config(
         Ok(entries) => entries,
         Err(err) => return Ok(fail(request, ResponseCode::SYSTEM_ERROR, err.to_string())),
     };
+    if let Some(key) = entries.keys().find(|key| START_UP_ONLY.contains(&key.as_str())) {
+        let remark = format!("{key} cannot be changed while running; set it in broker.conf and restart");
+        return Ok(fail(request, ResponseCode::NO_PERMISSION, remark));
+    }
     let mut config = state.config();
     for (key, value) in &entries {
         if let Err(err) = config.set(key, value, &Source::Request) {
