@@ -344,3 +344,21 @@ impl ConnectionHook for DropClientsOnClose {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_create_persists_and_respects_the_setting() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = BrokerConfig { store_path_root_dir: dir.path().to_owned(), ..BrokerConfig::default() };
+        let state = open_state(config.clone()).expect("state");
+        let created = state.auto_create_topic("T", AUTO_CREATE_TOPIC, 4).expect("persisted");
+        assert!(matches!(created, AutoCreate::Created(ref topic) if topic.write_queue_nums == 4));
+        assert!(TopicConfigTable::open(&config).expect("reload").get("T").is_some(), "written to topics.json");
+        state.config.write().expect("config lock").auto_create_topic_enable = false;
+        assert_eq!(state.auto_create_topic("U", AUTO_CREATE_TOPIC, 4).expect("no I/O"), AutoCreate::NotAllowed);
+        assert!(matches!(state.auto_create_topic("T", AUTO_CREATE_TOPIC, 4), Ok(AutoCreate::Existing(_))));
+    }
+}
