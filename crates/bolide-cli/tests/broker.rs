@@ -334,3 +334,20 @@ fn print_config_and_bad_keys() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("brokerRol"));
 }
+
+#[test]
+fn a_corrupt_config_file_stops_start_up_naming_it() {
+    let dir = temp_dir();
+    std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+    std::fs::write(dir.path().join("config").join("subscriptionGroup.json"), "{\"subscriptionGroupTable\":")
+        .expect("write corrupt file");
+    let store = format!("storePathRootDir={}", dir.path().display());
+    let port = free_port_pair().to_string();
+    let output = std::process::Command::new(bolide())
+        .args(["broker", "--listen-port", &port, "--set", &store, "--set", "listenAddress=127.0.0.1"])
+        .output()
+        .expect("run bolide broker");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("subscriptionGroup.json") && stderr.contains("corrupt"), "{stderr}");
+}
