@@ -103,15 +103,17 @@ impl Registrar {
             .with_body(bytes)
     }
 
-    /// Registers with every name server; returns how many accepted. Failures are logged.
+    /// Registers with every name server at once (a dead one does not delay the others); returns
+    /// how many accepted. Failures are logged.
     pub async fn register_all(&self, topics: &TopicConfigSerializeWrapper) -> usize {
         let request = self.register_request(topics);
+        let count = topics.topic_config_table.len();
         let mut accepted = 0;
-        for namesrv in &self.namesrv_addrs {
-            match self.call(namesrv, request.clone()).await {
+        for (namesrv, outcome) in self.call_all(request).await {
+            match outcome {
                 Ok(()) => {
                     accepted += 1;
-                    info!(namesrv = %namesrv, topics = topics.topic_config_table.len(), "{}", lifecycle::REGISTERED_WITH_NAMESRV);
+                    info!(namesrv = %namesrv, topics = count, "{}", lifecycle::REGISTERED_WITH_NAMESRV);
                 }
                 Err(err) => {
                     warn!(error = %err, "registration failed; clients may not find this broker until it succeeds")
@@ -124,34 +126,53 @@ impl Registrar {
     /// Unregisters from every name server (clean shutdown). Failures are logged.
     pub async fn unregister_all(&self) {
         let request = self.identify(RemotingCommand::request(RequestCode::UNREGISTER_BROKER));
-        for namesrv in &self.namesrv_addrs {
-            match self.call(namesrv, request.clone()).await {
+        for (namesrv, outcome) in self.call_all(request).await {
+            match outcome {
                 Ok(()) => info!(namesrv = %namesrv, "{}", lifecycle::UNREGISTERED_FROM_NAMESRV),
                 Err(err) => warn!(error = %err, "unregistration failed; the name server drops this broker on expiry"),
             }
         }
     }
 
-    async fn call(&self, namesrv: &str, request: RemotingCommand) -> Result<(), RegistrationError> {
-        let response = self
-            .client
-            .invoke(namesrv, request, REGISTER_TIMEOUT)
-            .await
-            .map_err(|source| RegistrationError::Remoting { namesrv: namesrv.to_owned(), source })?;
-        if response.code != ResponseCode::SUCCESS.0 {
-            return Err(RegistrationError::Refused {
-                namesrv: namesrv.to_owned(),
-                code: response.code,
-                remark: response.remark.unwrap_or_default(),
+    /// Sends `request` to every name server concurrently and collects each outcome.
+    async fn call_all(&self, request: RemotingCommand) -> Vec<(String, Result<(), RegistrationError>)> {
+        let mut calls = tokio::task::JoinSet::new();
+        for namesrv in &self.namesrv_addrs {
+            let (client, namesrv, request) = (self.client.clone(), namesrv.clone(), request.clone());
+            calls.spawn(async move {
+                let outcome = call(&client, &namesrv, request).await;
+                (namesrv, outcome)
             });
         }
-        Ok(())
+        let mut outcomes = Vec::with_capacity(self.namesrv_addrs.len());
+        while let Some(joined) = calls.join_next().await {
+            match joined {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(err) => warn!(error = %err, "name server call task failed"),
+            }
+        }
+        outcomes
     }
 
     /// Closes the connections to the name servers.
     pub async fn shutdown(&self) {
         self.client.shutdown().await;
     }
+}
+
+async fn call(client: &RemotingClient, namesrv: &str, request: RemotingCommand) -> Result<(), RegistrationError> {
+    let response = client
+        .invoke(namesrv, request, REGISTER_TIMEOUT)
+        .await
+        .map_err(|source| RegistrationError::Remoting { namesrv: namesrv.to_owned(), source })?;
+    if response.code != ResponseCode::SUCCESS.0 {
+        return Err(RegistrationError::Refused {
+            namesrv: namesrv.to_owned(),
+            code: response.code,
+            remark: response.remark.unwrap_or_default(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,15 +17,18 @@ const BROKER_READY: &str = "broker started";
 const REGISTERED: &str = "registered with name server";
 
 fn start_broker(port: u16, namesrv_port: u16, dir: &Path) -> ServerProcess {
+    start_broker_with(port, &format!("127.0.0.1:{namesrv_port}"), dir)
+}
+
+fn start_broker_with(port: u16, namesrv: &str, dir: &Path) -> ServerProcess {
     let port = port.to_string();
-    let namesrv = format!("127.0.0.1:{namesrv_port}");
     let store = format!("storePathRootDir={}", dir.display());
     let args = [
         "broker",
         "--listen-port",
         &port,
         "-n",
-        &namesrv,
+        namesrv,
         "--set",
         &store,
         "--set",
@@ -350,4 +353,18 @@ fn a_corrupt_config_file_stops_start_up_naming_it() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("subscriptionGroup.json") && stderr.contains("corrupt"), "{stderr}");
+}
+
+#[test]
+fn registers_with_every_name_server_even_when_one_is_down() {
+    let dir = temp_dir();
+    let (first, second, dead) = (free_port(), free_port(), free_port());
+    let _first = start_namesrv(first, &dir.path().join("ns1"), &[]);
+    let _second = start_namesrv(second, &dir.path().join("ns2"), &[]);
+    let namesrvs = format!("127.0.0.1:{first};127.0.0.1:{dead};127.0.0.1:{second}");
+    let mut broker = start_broker_with(free_port_pair(), &namesrvs, &dir.path().join("store"));
+    broker.wait_for(REGISTERED, START_TIMEOUT);
+    wait_until(Duration::from_secs(5), "routes on both name servers", || {
+        route_code(first, "broker-t") == 0 && route_code(second, "broker-t") == 0
+    });
 }
