@@ -156,6 +156,15 @@ impl ClientRegistry {
         self.producers.get(group)
     }
 
+    /// Consumer groups with a live member subscribed to `topic`.
+    pub fn groups_consuming(&self, topic: &str) -> BTreeSet<String> {
+        self.consumers
+            .iter()
+            .filter(|(_, group)| group.subscriptions.contains_key(topic))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// Connection ids of a consumer group's members (whom to notify of a change).
     pub fn consumer_connections(&self, group: &str) -> Vec<u64> {
         self.consumers.get(group).map(|group| group.channels.keys().copied().collect()).unwrap_or_default()
@@ -192,6 +201,7 @@ mod tests {
         assert!(registry.register_consumer(1, channel("a", 20), &consumer("G", &["T", "U"]), false), "new topic");
         assert!(!registry.register_consumer(1, channel("a", 30), &consumer("G", &[]), true), "kept subscriptions");
         assert_eq!(registry.consumer_group("G").map(|g| g.subscriptions.len()), Some(2));
+        assert_eq!(registry.groups_consuming("U"), BTreeSet::from(["G".to_owned()]));
         assert!(registry.register_consumer(2, channel("b", 30), &consumer("G", &["T", "U"]), false));
         assert_eq!(registry.consumer_group("G").map(ConsumerGroup::client_ids), Some(vec!["a".into(), "b".into()]));
         registry.register_producer(2, channel("b", 30), "P");

@@ -2,7 +2,7 @@
 //! to `config/consumerOffset.json` (integer inner keys, as fastjson writes them) periodically and
 //! at shutdown.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use bolide_protocol::body::ConsumerOffsetSerializeWrapper;
@@ -63,6 +63,26 @@ impl ConsumerOffsetTable {
         self.dirty |= self.offsets.len() != before;
     }
 
+    /// Groups with an offset in `topic` (QUERY_TOPIC_CONSUME_BY_WHO).
+    pub fn groups_of_topic(&self, topic: &str) -> BTreeSet<String> {
+        self.offsets
+            .keys()
+            .filter_map(|key| key.split_once('@'))
+            .filter(|(t, _)| *t == topic)
+            .map(|(_, g)| g.to_owned())
+            .collect()
+    }
+
+    /// Topics in which `group` has an offset (QUERY_TOPICS_BY_CONSUMER).
+    pub fn topics_of_group(&self, group: &str) -> BTreeSet<String> {
+        self.offsets
+            .keys()
+            .filter_map(|key| key.split_once('@'))
+            .filter(|(_, g)| *g == group)
+            .map(|(t, _)| t.to_owned())
+            .collect()
+    }
+
     /// Whether there are changes not yet written.
     pub fn is_dirty(&self) -> bool {
         self.dirty
@@ -104,6 +124,8 @@ mod tests {
         let text = std::fs::read_to_string(config.config_dir().join("consumerOffset.json")).expect("file");
         assert!(text.contains(r#""T@G":{0:42,3:7}"#), "fastjson integer keys: {text}");
         let mut reloaded = ConsumerOffsetTable::open(&config).expect("reopen");
+        assert_eq!(reloaded.groups_of_topic("T"), BTreeSet::from(["G".to_owned(), "H".to_owned()]));
+        assert_eq!(reloaded.topics_of_group("G"), BTreeSet::from(["T".to_owned(), "U".to_owned()]));
         assert_eq!(reloaded.query("G", "T", 3), Some(7));
         reloaded.remove_topic("T");
         assert_eq!((reloaded.query("G", "T", 0), reloaded.query("G", "U", 0)), (None, Some(9)));

@@ -9,6 +9,7 @@
 mod admin;
 mod client;
 mod lock;
+mod lookup;
 mod offset;
 mod subscription;
 mod topic;
@@ -42,6 +43,11 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::GET_BROKER_CONFIG, admin::get_broker_config),
         (C::UPDATE_BROKER_CONFIG, admin::update_broker_config),
         (C::GET_BROKER_RUNTIME_INFO, admin::get_broker_runtime_info),
+        (C::GET_TOPIC_CONFIG, lookup::get_topic_config),
+        (C::GET_SUBSCRIPTIONGROUP_CONFIG, lookup::get_subscription_group_config),
+        (C::QUERY_TOPIC_CONSUME_BY_WHO, lookup::query_topic_consume_by_who),
+        (C::QUERY_TOPICS_BY_CONSUMER, lookup::query_topics_by_consumer),
+        (C::GET_ALL_CONSUMER_OFFSET, lookup::get_all_consumer_offset),
     ];
     for (code, handler) in in_memory {
         register_sync(registry, state, *code, *handler);

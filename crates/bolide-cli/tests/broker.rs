@@ -281,6 +281,7 @@ fn offsets_survive_a_restart_and_sigterm_unregisters() {
     let found = query_offset(&mut client, "G2", "Clicks", 1);
     assert_eq!((found.code, found.ext("offset")), (0, Some("1234")));
     assert_eq!(query_offset(&mut client, "G2", "Clicks", 2).code, ResponseCode::QUERY_NOT_FOUND.0);
+    check_lookups(&mut client);
     client.shutdown();
     member.shutdown();
 
@@ -295,6 +296,25 @@ fn offsets_survive_a_restart_and_sigterm_unregisters() {
     let found = query_offset(&mut client, "G2", "Clicks", 1);
     assert_eq!((found.code, found.ext("offset")), (0, Some("1234")));
     assert_eq!(route_code(cluster.namesrv_port, "Clicks"), 0, "created topics are registered after a restart");
+}
+
+/// The per-topic and per-group lookups mqadmin uses, after G2 committed an offset in Clicks.
+fn check_lookups(client: &mut WireClient) {
+    let topic = client.call(RemotingCommand::request(RequestCode::GET_TOPIC_CONFIG).with_ext("topic", "Clicks"));
+    assert_eq!((topic.code, body_json(&topic)["writeQueueNums"].as_i64()), (0, Some(4)));
+    let missing = client.call(RemotingCommand::request(RequestCode::GET_TOPIC_CONFIG).with_ext("topic", "Nope"));
+    assert_eq!(missing.code, ResponseCode::TOPIC_NOT_EXIST.0);
+    let group =
+        client.call(RemotingCommand::request(RequestCode::GET_SUBSCRIPTIONGROUP_CONFIG).with_ext("group", "G2"));
+    assert_eq!(body_json(&group)["groupName"], "G2");
+    let who =
+        client.call(RemotingCommand::request(RequestCode::QUERY_TOPIC_CONSUME_BY_WHO).with_ext("topic", "Clicks"));
+    assert_eq!(body_json(&who)["groupList"], json!(["G2"]));
+    let topics = client.call(RemotingCommand::request(RequestCode::QUERY_TOPICS_BY_CONSUMER).with_ext("group", "G2"));
+    assert_eq!(body_json(&topics)["topicList"], json!(["Clicks"]));
+    let all = client.call(RemotingCommand::request(RequestCode::GET_ALL_CONSUMER_OFFSET));
+    let text = String::from_utf8(all.body.clone().unwrap_or_default().to_vec()).expect("text");
+    assert!(text.contains(r#""Clicks@G2":{1:1234}"#), "{text}");
 }
 
 fn lock_request(code: RequestCode, client_id: &str, queues: &[i32]) -> RemotingCommand {
