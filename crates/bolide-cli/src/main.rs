@@ -1,5 +1,6 @@
 //! `bolide`: one binary with a subcommand per server or tool.
 
+mod broker;
 mod logging;
 mod namesrv;
 mod standalone;
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Run a NameServer (routes and broker registration), like RocketMQ's mqnamesrv.
     Namesrv(namesrv::NamesrvArgs),
+    /// Run a broker (topics, consumer groups, offsets, client connections), like RocketMQ's mqbroker.
+    Broker(broker::BrokerArgs),
     /// Run everything in one process with embedded defaults: the quickest way to get a server
     /// the official clients can use.
     Standalone(standalone::StandaloneArgs),
@@ -28,6 +31,7 @@ fn main() -> std::process::ExitCode {
     logging::init();
     let result = match cli.command {
         Command::Namesrv(args) => namesrv::main(args),
+        Command::Broker(args) => broker::main(args),
         Command::Standalone(args) => standalone::main(args),
     };
     match result {

@@ -1,0 +1,262 @@
+//! `broker.conf`: the broker's settings, with RocketMQ's key names (`BrokerConfig`,
+//! `NettyServerConfig` and `MessageStoreConfig` keys in one flat file, as the Java broker reads it).
+//!
+//! Keys marked "store" belong to the message store. They are accepted and validated here so that
+//! existing files load unchanged; they move to the store crate's settings when it is wired in.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bolide_config::{define_config, ConfigError};
+
+/// The 18 delay levels of a stock broker.
+pub const DEFAULT_MESSAGE_DELAY_LEVEL: &str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h";
+
+fn default_store_root() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join("store")
+}
+
+/// The first non-loopback IPv4 address of this host, else `127.0.0.1`. Asks the routing table
+/// through an unconnected UDP socket (no packet is sent).
+fn default_broker_ip() -> String {
+    let probe = UdpSocket::bind("0.0.0.0:0").and_then(|socket| {
+        socket.connect("192.0.2.1:9")?;
+        socket.local_addr()
+    });
+    match probe {
+        Ok(SocketAddr::V4(addr)) if !addr.ip().is_loopback() && !addr.ip().is_unspecified() => addr.ip().to_string(),
+        _ => "127.0.0.1".to_owned(),
+    }
+}
+
+define_config! {
+    /// Broker settings. Keys the Java broker has but Bolide does not use yet (thread pools, Netty
+    /// tuning) are accepted and have no effect, so existing files load unchanged.
+    pub struct BrokerConfig {
+        /// Cluster this broker belongs to; also registered as a pseudo-topic.
+        broker_cluster_name: String = "brokerClusterName", "DefaultCluster".to_owned();
+        /// Broker name shared by a master and its slaves; also registered as a pseudo-topic.
+        broker_name: String = "brokerName", "broker-a".to_owned();
+        /// 0 for a master, 1 and up for slaves.
+        broker_id: i64 = "brokerId", 0;
+        /// Name servers, `host:port` separated by `;`.
+        namesrv_addr: String = "namesrvAddr", String::new();
+        /// Client port; the VIP port is this minus 2.
+        listen_port: u16 = "listenPort", 10911;
+        /// Address to bind both ports on.
+        listen_address: String = "listenAddress", "0.0.0.0".to_owned();
+        /// Address advertised to clients (`brokerIP1:listenPort`).
+        broker_ip1: String = "brokerIP1", default_broker_ip();
+        /// Address advertised for replication.
+        broker_ip2: String = "brokerIP2", String::new();
+        /// Replication port; 0 means listenPort + 1.
+        ha_listen_port: u16 = "haListenPort", 0;
+        /// ASYNC_MASTER, SYNC_MASTER or SLAVE.
+        broker_role: String = "brokerRole", "ASYNC_MASTER".to_owned();
+        /// Create unknown topics from TBW102 on send.
+        auto_create_topic_enable: bool = "autoCreateTopicEnable", true;
+        /// Create unknown subscription groups on heartbeat and offset commit.
+        auto_create_subscription_group: bool = "autoCreateSubscriptionGroup", true;
+        /// Queue count of TBW102 and the upper bound for auto-created topics.
+        default_topic_queue_nums: i32 = "defaultTopicQueueNums", 8;
+        /// Milliseconds between REGISTER_BROKER rounds (clamped to 10–60 s).
+        register_name_server_period: u64 = "registerNameServerPeriod", 30_000;
+        /// Register the broker-name pseudo-topic as writable and readable.
+        broker_topic_enable: bool = "brokerTopicEnable", true;
+        /// Register the cluster-name pseudo-topic as writable and readable.
+        cluster_topic_enable: bool = "clusterTopicEnable", true;
+        /// Create RMQ_SYS_TRACE_TOPIC at start.
+        trace_topic_enable: bool = "traceTopicEnable", false;
+        /// Name of the trace topic.
+        msg_trace_topic_name: String = "msgTraceTopicName", "RMQ_SYS_TRACE_TOPIC".to_owned();
+        /// Permission bits advertised for every topic of this broker.
+        broker_permission: i32 = "brokerPermission", 6;
+        /// Allow SQL92 property filters.
+        enable_property_filter: bool = "enablePropertyFilter", false;
+        /// Region reported in send responses.
+        region_id: String = "regionId", "DefaultRegion".to_owned();
+        /// Milliseconds of heartbeat silence after which a client channel is dropped.
+        channel_expired_timeout: u64 = "channelExpiredTimeout", 120_000;
+        /// Milliseconds between consumer offset flushes.
+        flush_consumer_offset_interval: u64 = "flushConsumerOffsetInterval", 5_000;
+        /// Root of the broker's data: `config/` here, and the store's files.
+        store_path_root_dir: PathBuf = "storePathRootDir", default_store_root();
+        /// Store: where commit log segments live; empty means storePathRootDir/commitlog.
+        store_path_commit_log: String = "storePathCommitLog", String::new();
+        /// Store: commit log segment size in bytes.
+        mapped_file_size_commit_log: u64 = "mappedFileSizeCommitLog", 1024 * 1024 * 1024;
+        /// Store: consume queue segment size in bytes (300,000 entries of 20 bytes).
+        mapped_file_size_consume_queue: u64 = "mappedFileSizeConsumeQueue", 300_000 * 20;
+        /// Store: ASYNC_FLUSH or SYNC_FLUSH.
+        flush_disk_type: String = "flushDiskType", "ASYNC_FLUSH".to_owned();
+        /// Store: milliseconds between asynchronous commit log flushes.
+        flush_interval_commit_log: u64 = "flushIntervalCommitLog", 500;
+        /// Store: hours a commit log segment is kept.
+        file_reserved_time: u64 = "fileReservedTime", 72;
+        /// Store: hours of the day (`04`, or `01;04`) when expired segments are deleted.
+        delete_when: String = "deleteWhen", "04".to_owned();
+        /// Store: disk usage percentage above which old segments are deleted early.
+        disk_max_used_space_ratio: u32 = "diskMaxUsedSpaceRatio", 75;
+        /// Store: largest message body plus properties, in bytes.
+        max_message_size: u32 = "maxMessageSize", 4 * 1024 * 1024;
+        /// Store: the delay levels, space-separated durations (s, m, h, d).
+        message_delay_level: String = "messageDelayLevel", DEFAULT_MESSAGE_DELAY_LEVEL.to_owned();
+        /// Accepted for compatibility; no effect.
+        rocketmq_home: String = "rocketmqHome", String::new();
+        /// Accepted for compatibility; no effect.
+        send_message_thread_pool_nums: u32 = "sendMessageThreadPoolNums", 4;
+        /// Accepted for compatibility; no effect.
+        pull_message_thread_pool_nums: u32 = "pullMessageThreadPoolNums", 16;
+        /// Accepted for compatibility; no effect.
+        use_epoll_native_selector: bool = "useEpollNativeSelector", false;
+    }
+}
+
+impl BrokerConfig {
+    /// Cross-field checks, with a message naming the key.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |text: String| Err(ConfigError::Invalid(text));
+        if !valid_name(&self.broker_name) {
+            return invalid(format!("brokerName {:?} must be 1-127 of [%|a-zA-Z0-9_-]", self.broker_name));
+        }
+        if !valid_name(&self.broker_cluster_name) {
+            return invalid(format!(
+                "brokerClusterName {:?} must be 1-127 of [%|a-zA-Z0-9_-]",
+                self.broker_cluster_name
+            ));
+        }
+        if self.broker_id < 0 {
+            return invalid(format!("brokerId must be 0 (master) or more, not {}", self.broker_id));
+        }
+        if self.listen_port < 3 {
+            return invalid("listenPort must be at least 3 (the VIP port is listenPort - 2)".to_owned());
+        }
+        if !matches!(self.broker_role.as_str(), "ASYNC_MASTER" | "SYNC_MASTER" | "SLAVE") {
+            return invalid(format!(
+                "brokerRole must be ASYNC_MASTER, SYNC_MASTER or SLAVE, not {:?}",
+                self.broker_role
+            ));
+        }
+        if !matches!(self.flush_disk_type.as_str(), "ASYNC_FLUSH" | "SYNC_FLUSH") {
+            return invalid(format!("flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not {:?}", self.flush_disk_type));
+        }
+        if !(1..=1024).contains(&self.default_topic_queue_nums) {
+            return invalid("defaultTopicQueueNums must be between 1 and 1024".to_owned());
+        }
+        if self.max_message_size == 0 {
+            return invalid("maxMessageSize must be at least 1".to_owned());
+        }
+        if self.channel_expired_timeout == 0 || self.flush_consumer_offset_interval == 0 {
+            return invalid("channelExpiredTimeout and flushConsumerOffsetInterval must be at least 1 ms".to_owned());
+        }
+        if let Err(level) = self.delay_levels() {
+            return invalid(format!("messageDelayLevel: {level:?} is not a duration such as 10s, 5m, 2h or 1d"));
+        }
+        if let Some(addr) = self.namesrv_addrs().into_iter().find(|addr| addr.rsplit_once(':').is_none()) {
+            return invalid(format!("namesrvAddr: {addr:?} is not host:port"));
+        }
+        Ok(())
+    }
+
+    /// The name servers, in configured order.
+    pub fn namesrv_addrs(&self) -> Vec<String> {
+        self.namesrv_addr.split(';').map(str::trim).filter(|addr| !addr.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// `brokerIP1:listenPort`: the address clients and name servers know this broker by.
+    pub fn broker_addr(&self) -> String {
+        format!("{}:{}", self.broker_ip1, self.listen_port)
+    }
+
+    /// `brokerIP2:haListenPort` (brokerIP1 and listenPort + 1 by default).
+    pub fn ha_server_addr(&self) -> String {
+        let ip = if self.broker_ip2.is_empty() { &self.broker_ip1 } else { &self.broker_ip2 };
+        let port =
+            if self.ha_listen_port == 0 { u32::from(self.listen_port) + 1 } else { u32::from(self.ha_listen_port) };
+        format!("{ip}:{port}")
+    }
+
+    /// The VIP port, listenPort - 2.
+    pub fn vip_port(&self) -> u16 {
+        self.listen_port.saturating_sub(2)
+    }
+
+    /// The registration period, clamped to 10–60 s as the Java broker does.
+    pub fn register_period(&self) -> Duration {
+        Duration::from_millis(self.register_name_server_period.clamp(10_000, 60_000))
+    }
+
+    /// The delay levels in order (level 1 first).
+    ///
+    /// # Errors
+    /// The first entry that is not a duration.
+    pub fn delay_levels(&self) -> Result<Vec<Duration>, String> {
+        self.message_delay_level.split_whitespace().map(|level| parse_duration(level).ok_or(level.to_owned())).collect()
+    }
+
+    /// Where `topics.json`, `subscriptionGroup.json` and `consumerOffset.json` live.
+    pub fn config_dir(&self) -> PathBuf {
+        self.store_path_root_dir.join("config")
+    }
+}
+
+fn parse_duration(text: &str) -> Option<Duration> {
+    let unit = text.chars().last()?;
+    let seconds_per_unit = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let count: u64 = text[..text.len() - 1].parse().ok()?;
+    Some(Duration::from_secs(count.checked_mul(seconds_per_unit)?))
+}
+
+/// Topic, group, broker and cluster names: `[%|a-zA-Z0-9_-]`, 1 to 127 characters.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 127
+        && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'%' | b'|' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bolide_config::Config;
+
+    #[test]
+    fn defaults_are_valid_and_derived_values_follow() {
+        let config = BrokerConfig { broker_ip1: "10.0.0.5".to_owned(), ..BrokerConfig::default() };
+        config.validate().expect("defaults are valid");
+        assert_eq!(config.broker_addr(), "10.0.0.5:10911");
+        assert_eq!(config.ha_server_addr(), "10.0.0.5:10912");
+        assert_eq!(config.vip_port(), 10909);
+        assert_eq!(config.delay_levels().expect("levels").len(), 18);
+        assert_eq!(config.register_period(), Duration::from_secs(30));
+        let fast = BrokerConfig { register_name_server_period: 1, ..BrokerConfig::default() };
+        assert_eq!(fast.register_period(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let mut config = BrokerConfig::default();
+        config.set("namesrvAddr", "127.0.0.1:9876;127.0.0.1:9877", &bolide_config::Source::Flag).expect("set");
+        assert_eq!(config.namesrv_addrs(), ["127.0.0.1:9876", "127.0.0.1:9877"]);
+        for (key, value) in
+            [("brokerRole", "MASTER"), ("messageDelayLevel", "1s 5x"), ("flushDiskType", "x"), ("brokerName", "a b")]
+        {
+            let mut bad = BrokerConfig::default();
+            bad.set(key, value, &bolide_config::Source::Flag).expect("parses as text");
+            let err = bad.validate().expect_err("invalid").to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        let err = BrokerConfig::default().set("brokerNam", "x", &bolide_config::Source::Flag).expect_err("unknown");
+        assert!(err.to_string().contains("brokerNam"));
+    }
+}

@@ -1,0 +1,113 @@
+//! Request processors, one module per area; each handler decodes its header, acts on the shared
+//! state and builds the response.
+//!
+//! Only requests that need no message store are registered. SEND_*, PULL_MESSAGE, offset lookups
+//! by time, message queries and queue statistics are answered REQUEST_CODE_NOT_SUPPORTED by the
+//! transport until the store is wired in; their processors go in `processor/send.rs`,
+//! `processor/pull.rs` and `processor/query.rs`, registered here beside the others.
+
+mod admin;
+mod client;
+mod lock;
+mod lookup;
+mod offset;
+mod subscription;
+mod topic;
+
+use std::sync::Arc;
+
+use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use bolide_remoting::{ProcessError, ProcessorRegistry, RequestContext};
+
+use crate::persist::PersistError;
+use crate::server::State;
+
+/// A synchronous handler: the work is in memory and short, or blocking file I/O when registered
+/// with [`register_blocking`].
+type Handler = fn(&State, &RequestContext, &RemotingCommand) -> Result<RemotingCommand, ProcessError>;
+
+/// Routes every request code the broker serves to its handler.
+pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>) {
+    use RequestCode as C;
+    let in_memory: &[(RequestCode, Handler)] = &[
+        (C::UNREGISTER_CLIENT, client::unregister_client),
+        (C::GET_CONSUMER_LIST_BY_GROUP, client::get_consumer_list_by_group),
+        (C::GET_CONSUMER_CONNECTION_LIST, client::get_consumer_connection_list),
+        (C::GET_PRODUCER_CONNECTION_LIST, client::get_producer_connection_list),
+        (C::GET_ALL_TOPIC_CONFIG, topic::get_all_topic_config),
+        (C::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscription::get_all_subscription_group_config),
+        (C::QUERY_CONSUMER_OFFSET, offset::query_consumer_offset),
+        (C::UPDATE_CONSUMER_OFFSET, offset::update_consumer_offset),
+        (C::LOCK_BATCH_MQ, lock::lock_batch_mq),
+        (C::UNLOCK_BATCH_MQ, lock::unlock_batch_mq),
+        (C::GET_BROKER_CONFIG, admin::get_broker_config),
+        (C::UPDATE_BROKER_CONFIG, admin::update_broker_config),
+        (C::GET_BROKER_RUNTIME_INFO, admin::get_broker_runtime_info),
+        (C::GET_TOPIC_CONFIG, lookup::get_topic_config),
+        (C::GET_SUBSCRIPTIONGROUP_CONFIG, lookup::get_subscription_group_config),
+        (C::QUERY_TOPIC_CONSUME_BY_WHO, lookup::query_topic_consume_by_who),
+        (C::QUERY_TOPICS_BY_CONSUMER, lookup::query_topics_by_consumer),
+        (C::GET_ALL_CONSUMER_OFFSET, lookup::get_all_consumer_offset),
+    ];
+    for (code, handler) in in_memory {
+        register_sync(registry, state, *code, *handler);
+    }
+    // These may write config files.
+    let persisting: &[(RequestCode, Handler)] = &[
+        (C::HEART_BEAT, client::heart_beat),
+        (C::UPDATE_AND_CREATE_TOPIC, topic::update_and_create_topic),
+        (C::DELETE_TOPIC_IN_BROKER, topic::delete_topic_in_broker),
+        (C::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, subscription::update_and_create_subscription_group),
+        (C::DELETE_SUBSCRIPTIONGROUP, subscription::delete_subscription_group),
+    ];
+    for (code, handler) in persisting {
+        register_blocking(registry, state, *code, *handler);
+    }
+}
+
+fn register_sync(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: Handler) {
+    let state = state.clone();
+    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
+        let result = handler(&state, &ctx, &request).map(Some);
+        async move { result }
+    });
+}
+
+fn register_blocking(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: Handler) {
+    let state = state.clone();
+    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
+        let state = state.clone();
+        async move {
+            tokio::task::spawn_blocking(move || handler(&state, &ctx, &request).map(Some))
+                .await
+                .map_err(|err| ProcessError::msg(format!("handler task failed: {err}")))?
+        }
+    });
+}
+
+/// A success response without header or body.
+fn success(request: &RemotingCommand) -> RemotingCommand {
+    RemotingCommand::response_to(request, ResponseCode::SUCCESS)
+}
+
+/// A response with a code and a remark.
+fn fail(request: &RemotingCommand, code: ResponseCode, remark: impl Into<String>) -> RemotingCommand {
+    RemotingCommand::response_to(request, code).with_remark(remark)
+}
+
+/// Decodes the request's header; a missing or malformed field becomes an error naming it
+/// (answered as SYSTEM_ERROR).
+fn header<H: bolide_protocol::CommandHeader>(request: &RemotingCommand) -> Result<H, ProcessError> {
+    request.decode_header::<H>().map_err(ProcessError::new)
+}
+
+/// Decodes a JSON body, naming the request in the error.
+fn body<T: serde::de::DeserializeOwned>(request: &RemotingCommand, what: &str) -> Result<T, ProcessError> {
+    let bytes = request.body.as_deref().unwrap_or(b"{}");
+    bolide_protocol::json::from_slice(bytes).map_err(|err| ProcessError::msg(format!("invalid {what} body: {err}")))
+}
+
+/// A config file write that failed: the change is in memory but not durable.
+fn persist_failed(err: PersistError) -> ProcessError {
+    ProcessError::new(err)
+}

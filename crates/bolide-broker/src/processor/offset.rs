@@ -1,0 +1,48 @@
+//! Consumer offsets: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15).
+
+use bolide_protocol::header::{
+    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader, UpdateConsumerOffsetRequestHeader,
+};
+use bolide_protocol::{RemotingCommand, ResponseCode};
+use bolide_remoting::{ProcessError, RequestContext};
+
+use super::{fail, header, success};
+use crate::server::State;
+
+pub(super) fn query_consumer_offset(
+    state: &State,
+    _ctx: &RequestContext,
+    request: &RemotingCommand,
+) -> Result<RemotingCommand, ProcessError> {
+    let header: QueryConsumerOffsetRequestHeader = header(request)?;
+    let offset =
+        state.offsets.lock().expect("offset lock").query(&header.consumer_group, &header.topic, header.queue_id);
+    // Without a stored offset the Java broker answers 0 only when message 0 of the queue is still
+    // in memory; until the store is wired in no queue has messages, so the answer is "not found".
+    match offset {
+        Some(offset) => Ok(success(request).with_header(&QueryConsumerOffsetResponseHeader { offset })),
+        None => Ok(fail(
+            request,
+            ResponseCode::QUERY_NOT_FOUND,
+            "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first",
+        )),
+    }
+}
+
+pub(super) fn update_consumer_offset(
+    state: &State,
+    _ctx: &RequestContext,
+    request: &RemotingCommand,
+) -> Result<RemotingCommand, ProcessError> {
+    let header: UpdateConsumerOffsetRequestHeader = header(request)?;
+    let group = &header.consumer_group;
+    if state.groups.lock().expect("group lock").get(group).is_none() {
+        return Ok(fail(request, ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST, format!("Group {group} not exist!")));
+    }
+    if state.topics.lock().expect("topic lock").get(&header.topic).is_none() {
+        let remark = format!("Topic {} not exist!", header.topic);
+        return Ok(fail(request, ResponseCode::TOPIC_NOT_EXIST, remark));
+    }
+    state.offsets.lock().expect("offset lock").commit(group, &header.topic, header.queue_id, header.commit_offset);
+    Ok(success(request))
+}
