@@ -269,15 +269,27 @@ async fn persist_all(state: &Arc<State>) {
 }
 
 /// Registers at start, every registerNameServerPeriod, and soon after each topic change.
+/// First retry after a failed registration; doubles on every further failure.
+const REGISTER_RETRY_FIRST: Duration = Duration::from_millis(500);
+
 async fn register_periodically(state: Arc<State>, registrar: Arc<Registrar>) {
     if registrar.namesrv_addrs().is_empty() {
         warn!("no namesrvAddr configured: clients cannot find this broker through a name server");
         return;
     }
+    // A NameServer that is not up yet (started at the same moment, or restarting) is retried
+    // soon, backing off to the normal period, rather than leaving the broker unroutable for 30 s.
+    let mut retry = REGISTER_RETRY_FIRST;
     loop {
         let wrapper = state.topics.lock().expect("topic lock").to_wrapper();
-        registrar.register_all(&wrapper).await;
-        let period = state.config().register_period();
+        let accepted = registrar.register_all(&wrapper).await;
+        let mut period = state.config().register_period();
+        if accepted < registrar.namesrv_addrs().len() {
+            period = period.min(retry);
+            retry = (retry * 2).min(state.config().register_period());
+        } else {
+            retry = REGISTER_RETRY_FIRST;
+        }
         tokio::select! {
             () = tokio::time::sleep(period) => {}
             () = state.topics_changed.notified() => tokio::time::sleep(REGISTER_DEBOUNCE).await,

@@ -388,3 +388,19 @@ fn registers_with_every_name_server_even_when_one_is_down() {
         route_code(first, "broker-t") == 0 && route_code(second, "broker-t") == 0
     });
 }
+
+#[test]
+fn a_broker_started_before_its_name_server_registers_within_seconds() {
+    let dir = temp_dir();
+    let namesrv_port = free_port();
+    let broker_port = free_port_pair();
+    let port = broker_port.to_string();
+    let namesrv = format!("127.0.0.1:{namesrv_port}");
+    let store = format!("storePathRootDir={}", dir.path().join("broker").display());
+    let args = ["broker", "--listen-port", &port, "-n", &namesrv, "--set", &store, "--set", "brokerIP1=127.0.0.1"];
+    let mut broker = ServerProcess::start(&bolide(), &args, &[], BROKER_READY, START_TIMEOUT);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _namesrv = start_namesrv(namesrv_port, dir.path(), &[]);
+    // The normal period is 30 s; a failed first registration is retried within a few seconds.
+    broker.wait_for(REGISTERED, std::time::Duration::from_secs(8));
+}
