@@ -25,6 +25,7 @@
 //! consume queue only appends after its write position; both rewrite bytes only during recovery,
 //! before any reader exists.
 
+pub mod conformance;
 mod file;
 mod memory;
 
