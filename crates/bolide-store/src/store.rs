@@ -204,13 +204,18 @@ impl MessageStore {
     }
 
     /// Deletes every consume queue of `topic` (its messages stay in the commit log until
-    /// retention removes them, and are no longer reachable by queue).
+    /// retention removes them, and are no longer reachable by queue). Messages of the topic
+    /// appended concurrently with the deletion may re-create a queue.
     ///
     /// # Errors
     /// I/O errors removing files.
     pub fn delete_topic(&self, topic: &str) -> Result<(), StoreError> {
+        // Dispatch everything appended so far, then checkpoint after deleting: recovery after a
+        // crash then starts past this topic's messages instead of rebuilding its queues.
+        self.wait_dispatched(Duration::from_secs(10));
         self.inner.commit_log.forget_topic(topic);
-        self.inner.queues.delete_topic(topic)
+        self.inner.queues.delete_topic(topic)?;
+        self.inner.write_checkpoint()
     }
 
     /// Runs one retention round now (`manual` deletes expired segments whatever the hour).

@@ -89,6 +89,9 @@ impl ConsumeQueue {
         }
         let stale_end = self.stale_end(end)?;
         self.segments.truncate(end, Some(stale_end))?;
+        // What was scanned may only have been in the page cache of a crashed process: have the
+        // next flush sync it before a checkpoint vouches for it.
+        self.segments.mark_unflushed_from(segments[start].base_offset.min(end));
         if let Some(entry) = last_valid {
             self.max_physical_end.store(entry.commit_log_offset + u64::from(entry.size), Ordering::Release);
         }
