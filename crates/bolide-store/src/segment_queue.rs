@@ -277,7 +277,7 @@ impl SegmentQueue {
 
 /// Zeroes `[from, to)` of `seg` in 64 KiB steps.
 fn zero_range(seg: &SegmentRef, from: u64, to: u64) -> io::Result<()> {
-    const ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     let mut pos = from;
     while pos < to {
         let n = (to - pos).min(ZEROS.len() as u64);

@@ -44,3 +44,30 @@ pub(crate) fn local_hour(secs: i64) -> Option<u32> {
         u32::try_from(tm.tm_hour).ok()
     }
 }
+
+/// Locks `file` exclusively without blocking; `Ok(false)` if someone else holds it. Takes both
+/// a `flock` (which also excludes a second open in this process) and the `fcntl` write lock on
+/// byte 0 that a Java broker takes (`FileChannel.tryLock(0, 1, false)`), so neither broker can
+/// open a directory the other has open.
+pub(crate) fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    let fd = file.as_raw_fd();
+    let busy = |err: &io::Error| matches!(err.raw_os_error(), Some(libc::EWOULDBLOCK) | Some(libc::EACCES));
+    // SAFETY: the descriptor is valid for the lifetime of `file`; flock has no memory effects.
+    if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let err = io::Error::last_os_error();
+        return if busy(&err) { Ok(false) } else { Err(err) };
+    }
+    // SAFETY: `libc::flock` is plain old data; all-zero is valid before the fields are set.
+    let mut range: libc::flock = unsafe { std::mem::zeroed() };
+    range.l_type = libc::F_WRLCK as libc::c_short;
+    range.l_whence = libc::SEEK_SET as libc::c_short;
+    range.l_start = 0;
+    range.l_len = 1;
+    // SAFETY: `range` is a valid, initialised `struct flock` that outlives the call.
+    if unsafe { libc::fcntl(fd, libc::F_SETLK, &range) } != 0 {
+        let err = io::Error::last_os_error();
+        return if busy(&err) { Ok(false) } else { Err(err) };
+    }
+    Ok(true)
+}

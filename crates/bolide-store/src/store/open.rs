@@ -148,10 +148,8 @@ fn take_lock(root: &Path) -> Result<File, StoreError> {
         .truncate(false)
         .open(&path)
         .map_err(|e| io_error("open", &path, e))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(root.to_path_buf())),
-        Err(std::fs::TryLockError::Error(e)) => return Err(io_error("lock", &path, e)),
+    if !crate::sys::try_lock_exclusive(&file).map_err(|e| io_error("lock", &path, e))? {
+        return Err(StoreError::Locked(root.to_path_buf()));
     }
     file.write_all(b"lock").map_err(|e| io_error("write", &path, e))?;
     Ok(file)
