@@ -133,8 +133,10 @@ impl MessageStore {
     fn append_unflushed(&self, records: &[MessageRecord<'_>]) -> Result<AppendResult, StoreError> {
         self.check_writable()?;
         let appended = self.inner.commit_log.append(records)?;
-        if let Some(thread) = self.inner.dispatch_thread.get() {
-            thread.unpark();
+        if self.inner.dispatcher.take_idle() {
+            if let Some(thread) = self.inner.dispatch_thread.get() {
+                thread.unpark();
+            }
         }
         Ok(appended)
     }
