@@ -112,7 +112,6 @@ fn java_enabled() -> bool {
 }
 
 #[test]
-#[ignore = "the Java 4.9.8 store blocks in start() waiting for dispatch of Bolide's directory; not diagnosed yet"]
 fn the_java_store_reads_a_directory_written_by_bolide() {
     if !java_enabled() {
         return;

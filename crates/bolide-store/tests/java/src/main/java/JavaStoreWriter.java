@@ -18,6 +18,7 @@ import org.apache.rocketmq.store.PutMessageStatus;
 import org.apache.rocketmq.store.QueryMessageResult;
 import org.apache.rocketmq.store.config.FlushDiskType;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
+import org.apache.rocketmq.store.stats.BrokerStatsManager;
 
 /**
  * Writes COUNT messages into a fresh store directory with RocketMQ's DefaultMessageStore, then
@@ -38,8 +39,16 @@ public class JavaStoreWriter {
         boolean verify = args.length > 2 && args[2].equals("verify");
         DefaultMessageStore store = open(root);
         if (verify) {
-            int failures = verify(store, count);
-            store.shutdown();
+            int failures;
+            try {
+                failures = verify(store, count);
+            } catch (Throwable e) {
+                e.printStackTrace(System.out);
+                failures = 1;
+            } finally {
+                // The store's threads are not daemons: without this, exec:java waits forever.
+                store.shutdown();
+            }
             System.out.println(failures == 0 ? "verified " + count : failures + " failures");
             System.exit(failures == 0 ? 0 : 1);
         }
@@ -61,7 +70,7 @@ public class JavaStoreWriter {
                 byte[] filterBitMap, Map<String, String> properties) {
             }
         };
-        DefaultMessageStore store = new DefaultMessageStore(config, null, listener, new BrokerConfig());
+        DefaultMessageStore store = new DefaultMessageStore(config, new BrokerStatsManager("bolide-compat", true), listener, new BrokerConfig());
         if (!store.load()) {
             throw new IllegalStateException("load failed");
         }
@@ -96,6 +105,8 @@ public class JavaStoreWriter {
         }
         store.shutdown();
         System.out.println("wrote " + count);
+        // The stats manager's scheduler threads are not daemons: exit instead of waiting on them.
+        System.exit(0);
     }
 
     /** Checks the layout Bolide's java_compat test writes (same messages as {@link #write}). */
