@@ -52,6 +52,11 @@ impl IndexService {
             .map(|f| (f.name, f.len))
             .collect();
         names.sort();
+        if names.last().is_some_and(|(_, len)| *len == 0) {
+            // A file whose creation was interrupted (Java creates index files in place).
+            let (name, _) = names.pop().expect("checked above");
+            storage.remove(dir, &name).map_err(|e| io_error("remove", &dir.join(&name), e))?;
+        }
         let mut files = Vec::with_capacity(names.len());
         for (name, len) in names {
             if len != size {

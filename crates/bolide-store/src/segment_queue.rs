@@ -195,7 +195,8 @@ impl SegmentQueue {
     /// The first sync error; the flushed offset then stays where it was.
     pub(crate) fn flush(&self) -> Result<u64, StoreError> {
         let target = self.write_offset();
-        let mut from = self.flushed_offset();
+        // Segments removed by retention need no sync.
+        let mut from = self.flushed_offset().max(self.first_base_offset().unwrap_or(0));
         while from < target {
             let seg = self.find(from).ok_or(StoreError::OffsetNotFound { offset: from })?;
             let seg_end = seg.base_offset + self.segment_size;

@@ -150,9 +150,16 @@ impl SegmentStorage for FileStorage {
     fn create(&self, dir: &Path, name: &str, size_bytes: u64) -> io::Result<Arc<dyn Segment>> {
         fs::create_dir_all(dir)?;
         let path = dir.join(name);
-        let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+        if path.exists() {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} exists", path.display())));
+        }
+        // Sized and synced under a temporary name, then renamed: a crash mid-way never leaves a
+        // short file under a segment name (only a `.tmp` file, which no listing matches).
+        let tmp = dir.join(format!("{name}.tmp"));
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&tmp)?;
         file.set_len(size_bytes)?;
         file.sync_all()?;
+        fs::rename(&tmp, &path)?;
         sync_dir(dir)?;
         Ok(Arc::new(FileSegment::map(&file)?))
     }
