@@ -72,10 +72,18 @@ fn verify(store: &MessageStore, acked: &HashSet<u64>, segment_size: u64) -> u64 
     let mut max_seq = 0;
     let mut queue_total = 0u64;
     for queue_id in 0..THREADS as i32 {
-        let got = store.get_messages("Crash", queue_id, 0, usize::MAX, u64::MAX).expect("read queue");
-        assert_eq!(got.messages.len() as u64, store.max_queue_offset("Crash", queue_id));
+        // One read examines a bounded number of entries: page through the queue.
+        let (mut messages, mut offsets, mut next) = (Vec::new(), Vec::new(), 0);
+        while next < store.max_queue_offset("Crash", queue_id) {
+            let got = store.get_messages("Crash", queue_id, next, 4096, u64::MAX).expect("read queue");
+            assert!(got.next_begin_offset > next, "reads make progress");
+            next = got.next_begin_offset;
+            messages.extend(got.messages);
+            offsets.extend(got.queue_offsets);
+        }
+        assert_eq!(messages.len() as u64, store.max_queue_offset("Crash", queue_id));
         let mut previous = None;
-        for (bytes, queue_offset) in got.messages.iter().zip(&got.queue_offsets) {
+        for (bytes, queue_offset) in messages.iter().zip(&offsets) {
             let message = StoredMessage::decode(bytes).expect("record");
             assert_eq!(message.queue_offset(), *queue_offset, "consume queue and record agree");
             assert_eq!(message.queue_id(), queue_id);
@@ -86,7 +94,7 @@ fn verify(store: &MessageStore, acked: &HashSet<u64>, segment_size: u64) -> u64 
             previous = Some(seq);
             max_seq = max_seq.max(seq);
         }
-        queue_total += got.messages.len() as u64;
+        queue_total += messages.len() as u64;
     }
     let missing: Vec<_> = acked.iter().filter(|s| !seen.contains(s)).take(5).collect();
     assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");

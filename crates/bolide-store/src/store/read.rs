@@ -65,7 +65,8 @@ impl GetMessagesResult {
 
 impl MessageStore {
     /// Up to `max_count` messages (and, past the first, at most `max_bytes`) of a queue from
-    /// `queue_offset`.
+    /// `queue_offset`. One call examines at most about 16,000 consume queue entries; continue from
+    /// `next_begin_offset`.
     ///
     /// # Errors
     /// I/O errors, [`StoreError::InvalidRecord`] if a consume queue entry points at garbage.
