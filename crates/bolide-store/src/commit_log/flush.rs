@@ -1,0 +1,237 @@
+//! Flushing the commit log: the asynchronous interval flush and the synchronous group commit.
+//!
+//! Group commit: an append that must be durable records the offset it needs ("requested"),
+//! wakes the flush thread and waits. The flush thread syncs everything published so far in one
+//! call, publishes the new flushed offset and wakes every waiter whose offset it covers; appends
+//! that arrived during that sync are all covered by the next one. A failed sync poisons the store:
+//! every waiter and every later append gets [`StoreError::Poisoned`], nothing is acknowledged.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::CommitLog;
+use crate::error::StoreError;
+
+/// Called once with the outcome when an append becomes durable (or can no longer become so).
+pub type DurableCallback = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// Bytes per "page" in `flushCommitLogLeastPages`.
+const PAGE_BYTES: u64 = 4096;
+
+#[derive(Default)]
+struct FlushState {
+    /// Highest offset some waiter needs durable.
+    requested: u64,
+    /// Highest offset known durable (mirrors the commit log's flushed offset).
+    flushed: u64,
+    shutdown: bool,
+    callbacks: Vec<(u64, DurableCallback)>,
+}
+
+/// Shared between appenders, waiters and the flush thread.
+pub(crate) struct FlushControl {
+    state: Mutex<FlushState>,
+    /// Signalled when `flushed` advances, on poisoning and on shutdown.
+    durable: Condvar,
+    /// Signalled to wake the flush thread.
+    wake: Condvar,
+    /// Set once by the first failed sync; never cleared.
+    poison: OnceLock<String>,
+    /// Number of syncs performed (group commit batches).
+    flush_count: AtomicU64,
+}
+
+impl std::fmt::Debug for FlushControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlushControl").field("poison", &self.poison.get()).finish_non_exhaustive()
+    }
+}
+
+impl FlushControl {
+    pub(crate) fn new(flushed: u64) -> Self {
+        FlushControl {
+            state: Mutex::new(FlushState { requested: flushed, flushed, ..FlushState::default() }),
+            durable: Condvar::new(),
+            wake: Condvar::new(),
+            poison: OnceLock::new(),
+            flush_count: AtomicU64::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `Err(Poisoned)` once a sync has failed.
+    pub(crate) fn check_healthy(&self) -> Result<(), StoreError> {
+        match self.poison.get() {
+            Some(cause) => Err(StoreError::Poisoned { cause: cause.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poison.get().is_some()
+    }
+
+    /// Marks the store poisoned (first cause wins) and fails every waiter.
+    pub(crate) fn poison(&self, cause: &StoreError) {
+        if self.poison.set(cause.to_string()).is_ok() {
+            tracing::error!(error = %cause, "flush failed: store poisoned, refusing writes until restart");
+        }
+        let callbacks = std::mem::take(&mut self.lock().callbacks);
+        self.durable.notify_all();
+        for (_, callback) in callbacks {
+            callback(self.check_healthy());
+        }
+    }
+
+    pub(crate) fn flush_count(&self) -> u64 {
+        self.flush_count.load(Ordering::Relaxed)
+    }
+
+    /// Blocks until `offset` is durable, the store is poisoned or closed, or `timeout` passes.
+    pub(crate) fn wait_durable(&self, offset: u64, timeout: Duration) -> Result<(), StoreError> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        if state.requested < offset {
+            state.requested = offset;
+            self.wake.notify_one();
+        }
+        loop {
+            self.check_healthy()?;
+            if state.flushed >= offset {
+                return Ok(());
+            }
+            if state.shutdown {
+                return Err(StoreError::Closed);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(StoreError::FlushTimeout { timeout_ms: timeout.as_millis() as u64, appended: None });
+            }
+            state = self.durable.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
+    /// Calls `callback` (on the flush thread, or right here if already settled) once `offset` is
+    /// durable or can no longer become so.
+    pub(crate) fn on_durable(&self, offset: u64, callback: DurableCallback) {
+        let mut state = self.lock();
+        let settled = if let Err(err) = self.check_healthy() {
+            Some(Err(err))
+        } else if state.flushed >= offset {
+            Some(Ok(()))
+        } else if state.shutdown {
+            Some(Err(StoreError::Closed))
+        } else {
+            None
+        };
+        if let Some(outcome) = settled {
+            drop(state);
+            callback(outcome);
+            return;
+        }
+        state.callbacks.push((offset, callback));
+        if state.requested < offset {
+            state.requested = offset;
+            self.wake.notify_one();
+        }
+    }
+
+    /// Asks the flush thread to stop after its current sync; wakes every waiter.
+    pub(crate) fn shutdown(&self) {
+        self.lock().shutdown = true;
+        self.wake.notify_all();
+        self.durable.notify_all();
+    }
+
+    /// Records a successful flush up to `flushed` and completes the callbacks it covers.
+    pub(crate) fn flushed(&self, flushed: u64) {
+        let ready: Vec<(u64, DurableCallback)> = {
+            let mut state = self.lock();
+            state.flushed = state.flushed.max(flushed);
+            let (ready, waiting) = std::mem::take(&mut state.callbacks).into_iter().partition(|(at, _)| *at <= flushed);
+            state.callbacks = waiting;
+            ready
+        };
+        self.durable.notify_all();
+        for (_, callback) in ready {
+            callback(Ok(()));
+        }
+    }
+
+    /// Flushes the log, updating the control; poisons on failure.
+    fn flush_once(&self, log: &CommitLog) -> bool {
+        match log.flush() {
+            Ok(flushed) => {
+                self.flush_count.fetch_add(1, Ordering::Relaxed);
+                self.flushed(flushed);
+                true
+            }
+            Err(err) => {
+                self.poison(&err);
+                false
+            }
+        }
+    }
+
+    /// The group commit loop (`SYNC_FLUSH`): sync whenever a waiter needs more than is durable.
+    pub(crate) fn run_group_commit(&self, log: &CommitLog) {
+        loop {
+            {
+                let mut state = self.lock();
+                while state.requested <= state.flushed && !state.shutdown {
+                    state =
+                        self.wake.wait_timeout(state, Duration::from_millis(10)).unwrap_or_else(|p| p.into_inner()).0;
+                    // Appends that did not ask to wait are flushed within 10 ms too.
+                    if log.max_offset() > state.flushed {
+                        break;
+                    }
+                }
+                if state.shutdown {
+                    return;
+                }
+            }
+            if !self.flush_once(log) {
+                return;
+            }
+        }
+    }
+
+    /// The interval loop (`ASYNC_FLUSH`): every `interval`, flush if at least `least_pages`
+    /// pages are dirty, or in any case once per `thorough_interval`.
+    pub(crate) fn run_interval(
+        &self,
+        log: &CommitLog,
+        interval: Duration,
+        least_pages: u64,
+        thorough_interval: Duration,
+    ) {
+        let mut last_thorough = Instant::now();
+        loop {
+            {
+                let state = self.lock();
+                if state.shutdown {
+                    return;
+                }
+                let state = self.wake.wait_timeout(state, interval).unwrap_or_else(|p| p.into_inner()).0;
+                if state.shutdown {
+                    return;
+                }
+            }
+            let dirty = log.max_offset().saturating_sub(log.flushed_offset());
+            let thorough = last_thorough.elapsed() >= thorough_interval;
+            if dirty == 0 || (dirty < least_pages * PAGE_BYTES && !thorough) {
+                continue;
+            }
+            if thorough {
+                last_thorough = Instant::now();
+            }
+            if !self.flush_once(log) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Memory-mapped segment files.
+//!
+//! The only `unsafe` code of the store lives here: mapping a file, copying into the mapping, and
+//! handing out read-only views of bytes that the store has published and never rewrites while
+//! readers may exist (see the contract in `segment.rs`). A mapping is shared through an `Arc`, so a
+//! `Bytes` slice keeps it alive after the file is removed. Truncating a segment file from outside
+//! the process while it is mapped would fault the process (SIGBUS); the store never truncates.
+#![allow(unsafe_code)]
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use bytes::Bytes;
+use memmap2::MmapRaw;
+
+use super::{check_range, FileEntry, Segment, SegmentStorage};
+
+/// Segments as memory-mapped files under real directories.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileStorage;
+
+impl FileStorage {
+    /// The storage the broker uses.
+    pub fn new() -> Self {
+        FileStorage
+    }
+}
+
+/// A mapped file. The mapping covers the whole file, created at full size.
+#[derive(Debug)]
+struct FileSegment {
+    map: Arc<MmapRaw>,
+    size: u64,
+}
+
+/// A read-only view into a mapping, used as the owner of a `Bytes`.
+struct MappedSlice {
+    map: Arc<MmapRaw>,
+    start: usize,
+    len: usize,
+}
+
+impl AsRef<[u8]> for MappedSlice {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: `start + len` was checked against the mapping's length when the slice was made;
+        // the mapping lives as long as `self.map`; the store never writes bytes it has published
+        // to readers (module documentation), so no `&mut` access overlaps this range.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(self.start), self.len) }
+    }
+}
+
+impl FileSegment {
+    fn map(file: &File) -> io::Result<FileSegment> {
+        let size = file.metadata()?.len();
+        if size == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "cannot map an empty segment file"));
+        }
+        let map = MmapRaw::map_raw(file)?;
+        Ok(FileSegment { map: Arc::new(map), size })
+    }
+}
+
+impl Segment for FileSegment {
+    fn size_bytes(&self) -> u64 {
+        self.size
+    }
+
+    fn write(&self, pos: u64, data: &[u8]) -> io::Result<()> {
+        check_range(self.size, pos, data.len())?;
+        // SAFETY: the range is inside the mapping (checked above); only the single writer of this
+        // segment writes, and only to ranges no reader is reading (module documentation).
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), self.map.as_mut_ptr().add(pos as usize), data.len());
+        }
+        Ok(())
+    }
+
+    fn read_into(&self, pos: u64, buf: &mut [u8]) -> io::Result<()> {
+        check_range(self.size, pos, buf.len())?;
+        // SAFETY: the range is inside the mapping; `buf` is a distinct Rust allocation.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.map.as_ptr().add(pos as usize), buf.as_mut_ptr(), buf.len());
+        }
+        Ok(())
+    }
+
+    fn slice(&self, pos: u64, len: usize) -> io::Result<Bytes> {
+        check_range(self.size, pos, len)?;
+        Ok(Bytes::from_owner(MappedSlice { map: Arc::clone(&self.map), start: pos as usize, len }))
+    }
+
+    fn sync(&self, from: u64, to: u64) -> io::Result<()> {
+        if to <= from {
+            return Ok(());
+        }
+        check_range(self.size, from, (to - from) as usize)?;
+        self.map.flush_range(from as usize, (to - from) as usize)
+    }
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn not_found_is_empty<T>(result: io::Result<Vec<T>>) -> io::Result<Vec<T>> {
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+impl SegmentStorage for FileStorage {
+    fn list(&self, dir: &Path) -> io::Result<Vec<FileEntry>> {
+        not_found_is_empty((|| {
+            let mut out = Vec::new();
+            for entry in fs::read_dir(dir)? {
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                if !meta.is_file() {
+                    continue;
+                }
+                let modified_ms = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_millis() as u64);
+                let name = entry.file_name().to_string_lossy().into_owned();
+                out.push(FileEntry { name, len: meta.len(), modified_ms });
+            }
+            Ok(out)
+        })())
+    }
+
+    fn list_dirs(&self, dir: &Path) -> io::Result<Vec<String>> {
+        not_found_is_empty((|| {
+            let mut out = Vec::new();
+            for entry in fs::read_dir(dir)? {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() {
+                    out.push(entry.file_name().to_string_lossy().into_owned());
+                }
+            }
+            Ok(out)
+        })())
+    }
+
+    fn create(&self, dir: &Path, name: &str, size_bytes: u64) -> io::Result<Arc<dyn Segment>> {
+        fs::create_dir_all(dir)?;
+        let path = dir.join(name);
+        if path.exists() {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} exists", path.display())));
+        }
+        // Sized and synced under a temporary name, then renamed: a crash mid-way never leaves a
+        // short file under a segment name (only a `.tmp` file, which no listing matches).
+        let tmp = dir.join(format!("{name}.tmp"));
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&tmp)?;
+        file.set_len(size_bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, &path)?;
+        sync_dir(dir)?;
+        Ok(Arc::new(FileSegment::map(&file)?))
+    }
+
+    fn open(&self, dir: &Path, name: &str) -> io::Result<Arc<dyn Segment>> {
+        let file = OpenOptions::new().read(true).write(true).open(dir.join(name))?;
+        Ok(Arc::new(FileSegment::map(&file)?))
+    }
+
+    fn remove(&self, dir: &Path, name: &str) -> io::Result<()> {
+        match fs::remove_file(dir.join(name)) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    fn remove_dir_all(&self, dir: &Path) -> io::Result<()> {
+        match fs::remove_dir_all(dir) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    fn usage_ratio(&self, dir: &Path) -> io::Result<Option<f64>> {
+        crate::sys::disk_usage_ratio(dir).map(Some)
+    }
+
+    fn write_marker(&self, dir: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
+        fs::create_dir_all(dir)?;
+        let mut file = File::create(dir.join(name))?;
+        io::Write::write_all(&mut file, contents)?;
+        file.sync_all()?;
+        sync_dir(dir)
+    }
+}

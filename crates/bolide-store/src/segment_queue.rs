@@ -1,0 +1,323 @@
+//! An ordered run of equally sized segments forming one logical byte stream (RocketMQ's
+//! `MappedFileQueue`): the commit log and every consume queue are one each.
+//!
+//! Segment `n + 1` starts where segment `n` ends; a file's name is its base offset as 20 zero-padded
+//! decimal digits. The queue tracks two positions of the stream: the write offset (bytes below it
+//! are published to readers) and the flushed offset (bytes below it are durable). One writer at a
+//! time advances the write offset; any thread may flush.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+
+use crate::error::{io_error, StoreError};
+use crate::segment::{Segment, SegmentStorage};
+
+/// Formats a base offset as a segment file name.
+pub(crate) fn segment_name(base_offset: u64) -> String {
+    format!("{base_offset:020}")
+}
+
+/// Parses a segment file name; `None` for anything that is not exactly 20 digits.
+pub(crate) fn parse_segment_name(name: &str) -> Option<u64> {
+    if name.len() == 20 && name.bytes().all(|b| b.is_ascii_digit()) {
+        name.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SegmentRef {
+    pub(crate) base_offset: u64,
+    pub(crate) segment: Arc<dyn Segment>,
+}
+
+#[derive(Debug)]
+pub(crate) struct SegmentQueue {
+    storage: Arc<dyn SegmentStorage>,
+    dir: PathBuf,
+    segment_size: u64,
+    /// Sorted by base offset, contiguous. Written by the single writer (new segments) and by
+    /// retention (removal of the first ones); read-locked by everyone else.
+    segments: RwLock<Vec<SegmentRef>>,
+    /// End of the bytes published to readers (release on store, acquire on load).
+    write_offset: AtomicU64,
+    /// End of the bytes known durable.
+    flushed_offset: AtomicU64,
+}
+
+impl SegmentQueue {
+    /// Loads the segments found in `dir`. Positions are set to the end of the last segment;
+    /// recovery then finds the real end and calls [`SegmentQueue::truncate`].
+    pub(crate) fn load(storage: Arc<dyn SegmentStorage>, dir: &Path, segment_size: u64) -> Result<Self, StoreError> {
+        let mut entries: Vec<(u64, String, u64)> = storage
+            .list(dir)
+            .map_err(|e| io_error("list", dir, e))?
+            .into_iter()
+            .filter_map(|entry| Some((parse_segment_name(&entry.name)?, entry.name, entry.len)))
+            .collect();
+        entries.sort_unstable();
+        if let Some((_, name, 0)) = entries.last() {
+            storage.remove(dir, name).map_err(|e| io_error("remove", &dir.join(name), e))?;
+            entries.pop();
+        }
+        let mut segments = Vec::with_capacity(entries.len());
+        for (base_offset, name, len) in entries {
+            let path = dir.join(&name);
+            if len != segment_size {
+                return Err(StoreError::SegmentSizeMismatch { path, expected: segment_size, found: len });
+            }
+            if base_offset % segment_size != 0 {
+                return Err(StoreError::SegmentNameMisaligned { path, segment_size });
+            }
+            if let Some(prev) = segments.last().map(|s: &SegmentRef| s.base_offset) {
+                if prev + segment_size != base_offset {
+                    return Err(StoreError::SegmentGap { path, expected: prev + segment_size });
+                }
+            }
+            let segment = storage.open(dir, &name).map_err(|e| io_error("open", &path, e))?;
+            segments.push(SegmentRef { base_offset, segment });
+        }
+        let end = segments.last().map_or(0, |s| s.base_offset + segment_size);
+        Ok(SegmentQueue {
+            storage,
+            dir: dir.to_path_buf(),
+            segment_size,
+            segments: RwLock::new(segments),
+            write_offset: AtomicU64::new(end),
+            flushed_offset: AtomicU64::new(end),
+        })
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn segment_size(&self) -> u64 {
+        self.segment_size
+    }
+
+    pub(crate) fn write_offset(&self) -> u64 {
+        self.write_offset.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn flushed_offset(&self) -> u64 {
+        self.flushed_offset.load(Ordering::Acquire)
+    }
+
+    /// Publishes bytes below `offset` to readers. Only the writer calls this.
+    pub(crate) fn publish(&self, offset: u64) {
+        self.write_offset.store(offset, Ordering::Release);
+    }
+
+    /// Recovery: forget that bytes from `offset` on were flushed, so the next flush syncs them.
+    pub(crate) fn mark_unflushed_from(&self, offset: u64) {
+        self.flushed_offset.fetch_min(offset, Ordering::AcqRel);
+    }
+
+    /// Base offset of the first segment, or `None` when the queue has no segment.
+    pub(crate) fn first_base_offset(&self) -> Option<u64> {
+        self.read_segments().first().map(|s| s.base_offset)
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<SegmentRef> {
+        self.read_segments().clone()
+    }
+
+    fn read_segments(&self) -> std::sync::RwLockReadGuard<'_, Vec<SegmentRef>> {
+        self.segments.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write_segments(&self) -> std::sync::RwLockWriteGuard<'_, Vec<SegmentRef>> {
+        self.segments.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The segment containing `offset`, if it exists.
+    pub(crate) fn find(&self, offset: u64) -> Option<SegmentRef> {
+        let segments = self.read_segments();
+        let first = segments.first()?.base_offset;
+        if offset < first {
+            return None;
+        }
+        let index = ((offset - first) / self.segment_size) as usize;
+        segments.get(index).cloned()
+    }
+
+    /// The segment containing `offset`, created (with any missing segments before it, when the
+    /// queue is empty only the one) if it does not exist yet. Only the writer calls this.
+    pub(crate) fn find_or_create(&self, offset: u64) -> Result<SegmentRef, StoreError> {
+        if let Some(found) = self.find(offset) {
+            return Ok(found);
+        }
+        let base_offset = offset - offset % self.segment_size;
+        let name = segment_name(base_offset);
+        let segment = self
+            .storage
+            .create(&self.dir, &name, self.segment_size)
+            .map_err(|e| io_error("create", &self.dir.join(&name), e))?;
+        let mut segments = self.write_segments();
+        if let Some(last) = segments.last() {
+            if last.base_offset + self.segment_size != base_offset {
+                return Err(StoreError::SegmentGap { path: self.dir.join(name), expected: last.base_offset });
+            }
+        }
+        tracing::debug!(dir = %self.dir.display(), base_offset, "segment created");
+        let created = SegmentRef { base_offset, segment };
+        segments.push(created.clone());
+        Ok(created)
+    }
+
+    /// Writes `data` at stream offset `offset`; the range must lie inside one segment.
+    pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> Result<(), StoreError> {
+        let seg = self.find_or_create(offset)?;
+        seg.segment.write(offset - seg.base_offset, data).map_err(|e| self.io("write", seg.base_offset, e))
+    }
+
+    /// Copies bytes at `offset` into `buf`; the range must lie inside one existing segment.
+    pub(crate) fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<(), StoreError> {
+        let seg = self.find(offset).ok_or(StoreError::OffsetNotFound { offset })?;
+        seg.segment.read_into(offset - seg.base_offset, buf).map_err(|e| self.io("read", seg.base_offset, e))
+    }
+
+    /// `len` bytes at `offset` as a (zero-copy where possible) slice, inside one segment.
+    pub(crate) fn slice(&self, offset: u64, len: usize) -> Result<Bytes, StoreError> {
+        let seg = self.find(offset).ok_or(StoreError::OffsetNotFound { offset })?;
+        seg.segment.slice(offset - seg.base_offset, len).map_err(|e| self.io("read", seg.base_offset, e))
+    }
+
+    /// Makes everything below the write offset durable and returns the new flushed offset.
+    ///
+    /// # Errors
+    /// The first sync error; the flushed offset then stays where it was.
+    pub(crate) fn flush(&self) -> Result<u64, StoreError> {
+        let target = self.write_offset();
+        // Segments removed by retention need no sync.
+        let mut from = self.flushed_offset().max(self.first_base_offset().unwrap_or(0));
+        while from < target {
+            let seg = self.find(from).ok_or(StoreError::OffsetNotFound { offset: from })?;
+            let seg_end = seg.base_offset + self.segment_size;
+            let to = target.min(seg_end);
+            seg.segment
+                .sync(from - seg.base_offset, to - seg.base_offset)
+                .map_err(|e| self.io("sync", seg.base_offset, e))?;
+            from = to;
+            self.flushed_offset.fetch_max(from, Ordering::AcqRel);
+        }
+        Ok(self.flushed_offset())
+    }
+
+    /// Recovery: makes `offset` the end of the stream. Later segments are removed, the bytes after
+    /// `offset` in its segment are zeroed until `zero_until` (an offset inside the same segment at
+    /// which the stale bytes are known to end, or the segment end), and both positions are set.
+    pub(crate) fn truncate(&self, offset: u64, zero_until: Option<u64>) -> Result<(), StoreError> {
+        let mut segments = self.write_segments();
+        while let Some(last) = segments.last() {
+            if last.base_offset < offset {
+                break;
+            }
+            let name = segment_name(last.base_offset);
+            self.storage.remove(&self.dir, &name).map_err(|e| io_error("remove", &self.dir.join(&name), e))?;
+            segments.pop();
+        }
+        if let Some(last) = segments.last() {
+            let seg_end = last.base_offset + self.segment_size;
+            if offset < seg_end {
+                let stop = zero_until.unwrap_or(seg_end).min(seg_end);
+                zero_range(last, offset, stop).map_err(|e| self.io("zero", last.base_offset, e))?;
+                last.segment
+                    .sync(offset - last.base_offset, stop.max(offset) - last.base_offset)
+                    .map_err(|e| self.io("sync", last.base_offset, e))?;
+            }
+        }
+        drop(segments);
+        self.write_offset.store(offset, Ordering::Release);
+        self.flushed_offset.store(offset, Ordering::Release);
+        Ok(())
+    }
+
+    /// Removes leading segments for which `expired(base_offset, segment)` holds, never the last
+    /// one, at most `max` of them. Returns the removed base offsets.
+    pub(crate) fn remove_leading<F>(&self, max: usize, mut expired: F) -> Result<Vec<u64>, StoreError>
+    where
+        F: FnMut(&SegmentRef) -> bool,
+    {
+        let mut removed = Vec::new();
+        loop {
+            let candidate = {
+                let segments = self.read_segments();
+                if segments.len() <= 1 || removed.len() >= max {
+                    break;
+                }
+                segments[0].clone()
+            };
+            if !expired(&candidate) {
+                break;
+            }
+            let name = segment_name(candidate.base_offset);
+            self.storage.remove(&self.dir, &name).map_err(|e| io_error("remove", &self.dir.join(&name), e))?;
+            self.write_segments().retain(|s| s.base_offset != candidate.base_offset);
+            removed.push(candidate.base_offset);
+        }
+        Ok(removed)
+    }
+
+    /// Removes every segment and the directory.
+    pub(crate) fn destroy(&self) -> Result<(), StoreError> {
+        self.write_segments().clear();
+        self.storage.remove_dir_all(&self.dir).map_err(|e| io_error("remove", &self.dir, e))
+    }
+
+    fn io(&self, op: &'static str, base_offset: u64, source: io::Error) -> StoreError {
+        io_error(op, &self.dir.join(segment_name(base_offset)), source)
+    }
+}
+
+/// Zeroes `[from, to)` of `seg` in 64 KiB steps.
+fn zero_range(seg: &SegmentRef, from: u64, to: u64) -> io::Result<()> {
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    let mut pos = from;
+    while pos < to {
+        let n = (to - pos).min(ZEROS.len() as u64);
+        seg.segment.write(pos - seg.base_offset, &ZEROS[..n as usize])?;
+        pos += n;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::MemoryStorage;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(segment_name(1_073_741_824), "00000000001073741824");
+        assert_eq!(parse_segment_name("00000000001073741824"), Some(1_073_741_824));
+        assert_eq!(parse_segment_name("0000000000107374182"), None);
+        assert_eq!(parse_segment_name("abort"), None);
+    }
+
+    #[test]
+    fn write_flush_truncate_and_remove() {
+        let storage: Arc<dyn SegmentStorage> = Arc::new(MemoryStorage::new());
+        let q = SegmentQueue::load(Arc::clone(&storage), Path::new("q"), 100).expect("load");
+        q.write_at(0, b"hello").expect("write");
+        q.write_at(150, b"world").expect("write");
+        q.publish(155);
+        assert_eq!(q.flush().expect("flush"), 155);
+        let mut buf = [0u8; 5];
+        q.read_into(150, &mut buf).expect("read");
+        assert_eq!(&buf, b"world");
+        assert_eq!(q.snapshot().len(), 2);
+        q.truncate(3, None).expect("truncate");
+        assert_eq!(q.snapshot().len(), 1);
+        assert_eq!(&q.slice(0, 5).expect("slice")[..], b"hel\0\0");
+        q.write_at(120, b"x").expect("write");
+        assert_eq!(q.remove_leading(10, |_| true).expect("remove"), vec![0]);
+        assert_eq!(q.first_base_offset(), Some(100));
+    }
+}

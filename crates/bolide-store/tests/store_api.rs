@@ -1,0 +1,217 @@
+//! The public API on real files: appends, reads, queries, restarts, topic deletion, retention.
+
+mod common;
+
+use std::time::Duration;
+
+use bolide_protocol::message::{SysFlag, TransactionType};
+use bolide_store::{GetMessageStatus, MessageStore, StoreError};
+use common::{decode, props, record, small_config, sync_config};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn append_read_and_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let p = props(Some("TagA"), Some("k1 k2"), Some("U1"));
+    let first = store.append(&record("TopicTest", 0, b"Hello", &p)).expect("append");
+    assert_eq!((first.commit_log_offset, first.queue_offset, first.message_count), (0, 0, 1));
+    let second = store.append(&record("TopicTest", 0, b"World", &p)).expect("append");
+    assert_eq!(second.commit_log_offset, first.size_bytes);
+    assert_eq!(second.queue_offset, 1);
+    assert!(store.wait_dispatched(WAIT));
+    let got = store.get_messages("TopicTest", 0, 0, 32, 1 << 20).expect("read");
+    assert_eq!(got.status, GetMessageStatus::Found);
+    assert_eq!(got.messages.len(), 2);
+    assert_eq!(got.next_begin_offset, 2);
+    let message = decode(&got.messages[1]);
+    assert_eq!(
+        (message.body(), message.queue_offset(), message.commit_log_offset()),
+        (&b"World"[..], 1, second.commit_log_offset)
+    );
+    assert_eq!(message.store_timestamp_ms(), second.store_timestamp_ms);
+    assert_eq!(message.tags_code(), 2_598_919);
+    assert_eq!(store.max_queue_offset("TopicTest", 0), 2);
+    assert_eq!(decode(&store.message_at(second.commit_log_offset).expect("by offset")).body(), b"World");
+    store.close().expect("close");
+
+    let store = MessageStore::open(small_config(dir.path())).expect("reopen");
+    assert!(!store.recovery_report().after_crash);
+    assert_eq!(store.max_queue_offset("TopicTest", 0), 2);
+    let third = store.append(&record("TopicTest", 0, b"Again", &p)).expect("append");
+    assert_eq!(third.queue_offset, 2);
+    assert!(store.wait_dispatched(WAIT));
+    let got = store.get_messages("TopicTest", 0, 1, 32, 1 << 20).expect("read");
+    assert_eq!(got.queue_offsets, vec![1, 2]);
+}
+
+#[test]
+fn read_statuses_and_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    assert_eq!(store.get_messages("T", 0, 0, 1, 1).expect("read").status, GetMessageStatus::NoMessageInQueue);
+    let (a, b) = (props(Some("A"), None, None), props(Some("B"), None, None));
+    for i in 0..10 {
+        store.append(&record("T", 3, &[i as u8; 100], if i % 2 == 0 { &a } else { &b })).expect("append");
+    }
+    assert!(store.wait_dispatched(WAIT));
+    assert_eq!(store.get_messages("T", 3, 10, 1, 1).expect("read").status, GetMessageStatus::OffsetOverflowOne);
+    assert_eq!(store.get_messages("T", 3, 11, 1, 1).expect("read").status, GetMessageStatus::OffsetOverflowBadly);
+    let limited = store.get_messages("T", 3, 0, 10, 300).expect("read");
+    assert_eq!(limited.messages.len(), 1, "one message of ~230 bytes fits in 300 bytes");
+    let filtered = store.get_messages_filtered("T", 3, 0, 32, 1 << 20, &|code| code == 66).expect("read");
+    assert_eq!(filtered.queue_offsets, vec![1, 3, 5, 7, 9]);
+    let none = store.get_messages_filtered("T", 3, 0, 32, 1 << 20, &|_| false).expect("read");
+    assert_eq!((none.status, none.next_begin_offset), (GetMessageStatus::NoMatchedMessage, 10));
+    assert_eq!(store.queue_ids("T"), vec![3]);
+}
+
+#[test]
+fn batches_roll_segments_with_blank_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let body = vec![7u8; 1000];
+    let batch: Vec<_> = (0..10).map(|_| record("Batch", 1, &body, &[])).collect();
+    let mut last_end = 0;
+    for round in 0..20u64 {
+        let appended = store.append_batch(&batch).expect("append batch");
+        assert_eq!(appended.queue_offset, round * 10);
+        assert_eq!(appended.message_count, 10);
+        // A batch never straddles a segment.
+        let segment = 64 * 1024;
+        assert_eq!(appended.commit_log_offset / segment, (appended.end_offset() - 1) / segment);
+        last_end = appended.end_offset();
+    }
+    assert!(last_end > 3 * 64 * 1024);
+    assert!(store.wait_dispatched(WAIT));
+    let got = store.get_messages("Batch", 1, 0, 1000, u64::MAX).expect("read");
+    assert_eq!(got.messages.len(), 200);
+    for (i, bytes) in got.messages.iter().enumerate() {
+        assert_eq!(decode(bytes).queue_offset(), i as u64);
+    }
+    let mixed = [record("A", 0, b"x", &[]), record("B", 0, b"y", &[])];
+    assert!(matches!(store.append_batch(&mixed), Err(StoreError::InvalidMessage(_))));
+    let big = vec![0u8; 17 * 1024];
+    assert!(matches!(store.append(&record("A", 0, &big, &[])), Err(StoreError::MessageTooLarge { .. })));
+}
+
+#[test]
+fn query_by_key_time_and_earliest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let mut stamps = Vec::new();
+    for i in 0..300 {
+        let keys = format!("order-{} shared", i % 7);
+        let unique = format!("UNIQ{i:04}");
+        let p = props(None, Some(&keys), Some(&unique));
+        stamps.push(
+            store.append(&record("Keys", 0, format!("body {i}").as_bytes(), &p)).expect("append").store_timestamp_ms,
+        );
+    }
+    assert!(store.wait_dispatched(WAIT));
+    let found = store.query_by_key("Keys", "order-3", 64, 0, i64::MAX).expect("query");
+    assert_eq!(found.len(), 43);
+    assert!(found.iter().all(|b| decode(b).property("KEYS").is_some_and(|k| k.starts_with("order-3 "))));
+    assert_eq!(store.query_by_key("Keys", "shared", 100, 0, i64::MAX).expect("query").len(), 64, "capped at 64");
+    let unique = store.query_by_key("Keys", "UNIQ0123", 10, 0, i64::MAX).expect("query");
+    assert_eq!(unique.len(), 1);
+    assert_eq!(decode(&unique[0]).body(), b"body 123");
+    assert!(store.query_by_key("Other", "order-3", 10, 0, i64::MAX).expect("query").is_empty());
+    assert_eq!(store.earliest_store_time().expect("earliest"), Some(stamps[0]));
+    assert_eq!(store.queue_offset_by_time("Keys", 0, 0).expect("by time"), 0);
+    assert_eq!(store.queue_offset_by_time("Keys", 0, i64::MAX).expect("by time"), 300);
+    let mid = stamps[150];
+    let offset = store.queue_offset_by_time("Keys", 0, mid).expect("by time");
+    assert_eq!(stamps[offset as usize], mid);
+    assert!(offset == 0 || stamps[offset as usize - 1] < mid);
+}
+
+#[test]
+fn transaction_records_and_topic_deletion() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let mut half = record("Tx", 0, b"half", &[]);
+    half.sys_flag = SysFlag::from_bits(0).with_transaction_type(TransactionType::Prepared);
+    assert_eq!(store.append(&half).expect("append").queue_offset, 0);
+    let mut commit = record("Tx", 0, b"commit", &[]);
+    commit.sys_flag = SysFlag::from_bits(0).with_transaction_type(TransactionType::Commit);
+    assert_eq!(store.append(&commit).expect("append").queue_offset, 0);
+    assert_eq!(store.append(&record("Tx", 0, b"plain", &[])).expect("append").queue_offset, 1);
+    assert!(store.wait_dispatched(WAIT));
+    assert_eq!(store.max_queue_offset("Tx", 0), 2, "the prepared record has no consume queue entry");
+    store.delete_topic("Tx").expect("delete");
+    assert_eq!(store.max_queue_offset("Tx", 0), 0);
+    assert!(!dir.path().join("consumequeue").join("Tx").exists());
+    assert_eq!(store.append(&record("Tx", 0, b"new", &[])).expect("append").queue_offset, 0);
+}
+
+#[test]
+fn sync_flush_acknowledges_durable_appends_from_many_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = std::sync::Arc::new(MessageStore::open(sync_config(dir.path())).expect("open"));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = std::sync::Arc::clone(&store);
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let body = format!("{t}-{i}");
+                    let appended = store.append(&record("Sync", t, body.as_bytes(), &[])).expect("append");
+                    assert!(store.flushed_commit_log_offset() >= appended.end_offset());
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("appender");
+    }
+    assert!(store.flush_count() < 400, "group commit shares syncs: {} syncs for 400 appends", store.flush_count());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let appended = store
+        .append_then(
+            &[record("Sync", 0, b"callback", &[])],
+            Box::new(move |outcome| tx.send(outcome.is_ok()).expect("send")),
+        )
+        .expect("append");
+    assert!(rx.recv_timeout(WAIT).expect("callback"));
+    assert!(store.flushed_commit_log_offset() >= appended.end_offset());
+}
+
+#[test]
+fn retention_removes_old_segments_queues_and_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = bolide_store::StoreConfig { file_reserved_time: 0, ..small_config(dir.path()) };
+    let store = MessageStore::open(config).expect("open");
+    let body = vec![1u8; 2000];
+    for i in 0..600 {
+        let key = format!("k{i}");
+        let p = props(None, Some(&key), None);
+        store.append(&record("Old", 0, &body, &p)).expect("append");
+    }
+    assert!(store.wait_dispatched(WAIT));
+    let segments_before = std::fs::read_dir(dir.path().join("commitlog")).expect("dir").count();
+    let report = store.run_retention(true).expect("retention");
+    assert!(report.deleting);
+    assert_eq!(report.commit_log_segments_removed, (segments_before - 1).min(10));
+    assert!(store.min_commit_log_offset() > 0);
+    let min = store.min_queue_offset("Old", 0);
+    assert!(min > 0, "queue min offset moved");
+    assert!(report.consume_queue_segments_removed > 0);
+    let got = store.get_messages("Old", 0, 0, 4, u64::MAX).expect("read");
+    assert_eq!(got.status, GetMessageStatus::OffsetTooSmall);
+    assert_eq!(got.next_begin_offset, min);
+    let got = store.get_messages("Old", 0, min, 4, u64::MAX).expect("read");
+    assert_eq!(got.status, GetMessageStatus::Found);
+    assert!(store.query_by_key("Old", "k0", 4, 0, i64::MAX).expect("query").is_empty());
+    assert_eq!(store.query_by_key("Old", "k599", 4, 0, i64::MAX).expect("query").len(), 1);
+    store.close().expect("close");
+    let store = MessageStore::open(small_config(dir.path())).expect("reopen");
+    assert_eq!(store.min_queue_offset("Old", 0), min);
+}
+
+#[test]
+fn second_open_of_the_same_directory_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _store = MessageStore::open(small_config(dir.path())).expect("open");
+    assert!(matches!(MessageStore::open(small_config(dir.path())), Err(StoreError::Locked(_))));
+}
