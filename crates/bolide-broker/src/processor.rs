@@ -17,14 +17,14 @@ mod topic;
 use std::sync::Arc;
 
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
-use bolide_remoting::{ProcessError, ProcessorRegistry, RequestContext};
+pub(crate) use bolide_remoting::handler::decode_header as header;
+use bolide_remoting::handler::{register_blocking, register_sync};
+use bolide_remoting::{ProcessError, ProcessorRegistry};
 
 use crate::persist::PersistError;
 use crate::server::State;
 
-/// A synchronous handler: the work is in memory and short, or blocking file I/O when registered
-/// with [`register_blocking`].
-type Handler = fn(&State, &RequestContext, &RemotingCommand) -> Result<RemotingCommand, ProcessError>;
+type Handler = bolide_remoting::handler::Handler<State>;
 
 /// Routes every request code the broker serves to its handler.
 pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>) {
@@ -65,26 +65,6 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
     }
 }
 
-fn register_sync(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: Handler) {
-    let state = state.clone();
-    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
-        let result = handler(&state, &ctx, &request).map(Some);
-        async move { result }
-    });
-}
-
-fn register_blocking(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: Handler) {
-    let state = state.clone();
-    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
-        let state = state.clone();
-        async move {
-            tokio::task::spawn_blocking(move || handler(&state, &ctx, &request).map(Some))
-                .await
-                .map_err(|err| ProcessError::msg(format!("handler task failed: {err}")))?
-        }
-    });
-}
-
 /// A success response without header or body.
 fn success(request: &RemotingCommand) -> RemotingCommand {
     RemotingCommand::response_to(request, ResponseCode::SUCCESS)
@@ -93,12 +73,6 @@ fn success(request: &RemotingCommand) -> RemotingCommand {
 /// A response with a code and a remark.
 fn fail(request: &RemotingCommand, code: ResponseCode, remark: impl Into<String>) -> RemotingCommand {
     RemotingCommand::response_to(request, code).with_remark(remark)
-}
-
-/// Decodes the request's header; a missing or malformed field becomes an error naming it
-/// (answered as SYSTEM_ERROR).
-fn header<H: bolide_protocol::CommandHeader>(request: &RemotingCommand) -> Result<H, ProcessError> {
-    request.decode_header::<H>().map_err(ProcessError::new)
 }
 
 /// Decodes a JSON body, naming the request in the error.

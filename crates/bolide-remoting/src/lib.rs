@@ -53,6 +53,7 @@ mod connection;
 mod dispatch;
 mod driver;
 mod error;
+pub mod handler;
 pub mod lifecycle;
 pub mod limits;
 mod pending;
