@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 pub(crate) use bolide_remoting::handler::decode_header as header;
+pub(crate) use bolide_remoting::handler::decode_json_body as body;
 use bolide_remoting::handler::{register_blocking, register_sync};
 use bolide_remoting::{ProcessError, ProcessorRegistry};
 
@@ -73,12 +74,6 @@ fn success(request: &RemotingCommand) -> RemotingCommand {
 /// A response with a code and a remark.
 fn fail(request: &RemotingCommand, code: ResponseCode, remark: impl Into<String>) -> RemotingCommand {
     RemotingCommand::response_to(request, code).with_remark(remark)
-}
-
-/// Decodes a JSON body, naming the request in the error.
-fn body<T: serde::de::DeserializeOwned>(request: &RemotingCommand, what: &str) -> Result<T, ProcessError> {
-    let bytes = request.body.as_deref().unwrap_or(b"{}");
-    bolide_protocol::json::from_slice(bytes).map_err(|err| ProcessError::msg(format!("invalid {what} body: {err}")))
 }
 
 /// A config file write that failed: the change is in memory but not durable.

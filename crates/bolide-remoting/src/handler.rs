@@ -53,3 +53,16 @@ pub fn register_blocking<S: Send + Sync + 'static>(
 pub fn decode_header<H: CommandHeader>(request: &RemotingCommand) -> Result<H, ProcessError> {
     request.decode_header::<H>().map_err(ProcessError::new)
 }
+
+/// Decodes a JSON body (fastjson's dialect included); a missing body reads as `{}`. The error
+/// names the request, e.g. `invalid QUERY_DATA_VERSION body: …`.
+///
+/// # Errors
+/// The JSON error, wrapped.
+pub fn decode_json_body<T: serde::de::DeserializeOwned>(
+    request: &RemotingCommand,
+    what: &str,
+) -> Result<T, ProcessError> {
+    let bytes = request.body.as_deref().unwrap_or(b"{}");
+    bolide_protocol::json::from_slice(bytes).map_err(|err| ProcessError::msg(format!("invalid {what} body: {err}")))
+}
