@@ -1,8 +1,7 @@
 //! `broker.conf`: the broker's settings, with RocketMQ's key names (`BrokerConfig`,
 //! `NettyServerConfig` and `MessageStoreConfig` keys in one flat file, as the Java broker reads it).
 //!
-//! Keys marked "store" belong to the message store. They are accepted and validated here so that
-//! existing files load unchanged; they move to the store crate's settings when it is wired in.
+//! Keys marked "store" are handed to the message store ([`BrokerConfig::store_config`]).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
@@ -103,6 +102,22 @@ define_config! {
         max_message_size: u32 = "maxMessageSize", 4 * 1024 * 1024;
         /// Store: the delay levels, space-separated durations (s, m, h, d).
         message_delay_level: String = "messageDelayLevel", DEFAULT_MESSAGE_DELAY_LEVEL.to_owned();
+        /// Store: asynchronous flushes wait for at least this many dirty 4 KiB pages.
+        flush_commit_log_least_pages: u64 = "flushCommitLogLeastPages", 4;
+        /// Store: how long a SYNC_FLUSH send waits for the disk before answering FLUSH_DISK_TIMEOUT, ms.
+        sync_flush_timeout: u64 = "syncFlushTimeout", 5_000;
+        /// Store: build the key index (QUERY_MESSAGE by key).
+        message_index_enable: bool = "messageIndexEnable", true;
+        /// Hold pulls that find nothing until a message arrives (else wait shortPollingTimeMills).
+        long_polling_enable: bool = "longPollingEnable", true;
+        /// Hold time of a suspended pull without long polling, ms.
+        short_polling_time_mills: u64 = "shortPollingTimeMills", 1_000;
+        /// Most messages one pull returns.
+        max_transfer_count_on_message_in_memory: i32 = "maxTransferCountOnMessageInMemory", 32;
+        /// Most bytes one pull returns (the first message is always returned whole).
+        max_transfer_bytes_on_message_in_memory: u64 = "maxTransferBytesOnMessageInMemory", 256 * 1024;
+        /// Refuse transactional (half) messages with NO_PERMISSION.
+        reject_transaction_message: bool = "rejectTransactionMessage", false;
         /// Accepted for compatibility; no effect.
         rocketmq_home: String = "rocketmqHome", String::new();
         /// Accepted for compatibility; no effect.
@@ -197,6 +212,32 @@ impl BrokerConfig {
     /// The first entry that is not a duration.
     pub fn delay_levels(&self) -> Result<Vec<Duration>, String> {
         self.message_delay_level.split_whitespace().map(|level| parse_duration(level).ok_or(level.to_owned())).collect()
+    }
+
+    /// The message store's settings: root, commit log path and segment sizes, flush, retention
+    /// and size limits from this file; everything else at the store's defaults.
+    pub fn store_config(&self) -> bolide_store::StoreConfig {
+        let defaults = bolide_store::StoreConfig::with_root(&self.store_path_root_dir);
+        bolide_store::StoreConfig {
+            store_path_commit_log: (!self.store_path_commit_log.is_empty())
+                .then(|| PathBuf::from(&self.store_path_commit_log)),
+            mapped_file_size_commit_log: self.mapped_file_size_commit_log,
+            mapped_file_size_consume_queue: self.mapped_file_size_consume_queue,
+            flush_disk_type: if self.flush_disk_type == "SYNC_FLUSH" {
+                bolide_store::FlushDiskType::SyncFlush
+            } else {
+                bolide_store::FlushDiskType::AsyncFlush
+            },
+            flush_interval_commit_log: self.flush_interval_commit_log,
+            flush_commit_log_least_pages: self.flush_commit_log_least_pages,
+            sync_flush_timeout: self.sync_flush_timeout,
+            file_reserved_time: self.file_reserved_time,
+            delete_when: self.delete_when.clone(),
+            disk_max_used_space_ratio: u64::from(self.disk_max_used_space_ratio),
+            max_message_size: u64::from(self.max_message_size),
+            message_index_enable: self.message_index_enable,
+            ..defaults
+        }
     }
 
     /// Where `topics.json`, `subscriptionGroup.json` and `consumerOffset.json` live.

@@ -1,7 +1,9 @@
-//! The broker: everything that does not need the message store yet.
+//! The broker: send and pull over the message store, and the tables around them.
 //!
 //! Module map:
 //! - [`config`]: `broker.conf` settings; [`persist`]: atomic JSON config files;
+//! - [`delay`]: delay levels and the schedule topic; [`filter`]: tag filtering;
+//!   [`long_polling`]: pulls held until messages arrive; [`stats`]: message counters;
 //! - [`topic`], [`subscription`], [`offset`]: the topic table, subscription groups and consumer
 //!   offsets, each persisted under `storePathRootDir/config`;
 //! - [`client`] and [`lock`]: sans-I/O cores for client registries (heartbeats, expiry) and
@@ -13,13 +15,17 @@
 
 pub mod client;
 pub mod config;
+pub mod delay;
+pub mod filter;
 pub mod lifecycle;
 pub mod lock;
+pub mod long_polling;
 pub mod namesrv_registration;
 pub mod offset;
 pub mod persist;
 mod processor;
 pub mod server;
+pub mod stats;
 pub mod subscription;
 pub mod topic;
 

@@ -1,26 +1,28 @@
 //! Request processors, one module per area; each handler decodes its header, acts on the shared
 //! state and builds the response.
 //!
-//! Only requests that need no message store are registered. SEND_*, PULL_MESSAGE, offset lookups
-//! by time, message queries and queue statistics are answered REQUEST_CODE_NOT_SUPPORTED by the
-//! transport until the store is wired in; their processors go in `processor/send.rs`,
-//! `processor/pull.rs` and `processor/query.rs`, registered here beside the others.
+//! Handlers that only touch in-memory tables run where the request is read; those that write
+//! config files run on the blocking pool; send and pull are async (they wait for the disk under
+//! SYNC_FLUSH, and for messages when a pull is held).
 
 mod admin;
 mod client;
 mod lock;
 mod lookup;
 mod offset;
+mod pull;
+mod send;
 mod subscription;
 mod topic;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 pub(crate) use bolide_remoting::handler::decode_header as header;
 pub(crate) use bolide_remoting::handler::decode_json_body as body;
 use bolide_remoting::handler::{register_blocking, register_sync};
-use bolide_remoting::{ProcessError, ProcessorRegistry};
+use bolide_remoting::{ProcessError, ProcessorRegistry, RequestContext};
 
 use crate::persist::PersistError;
 use crate::server::State;
@@ -64,6 +66,25 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
     for (code, handler) in persisting {
         register_blocking(registry, state, *code, *handler);
     }
+    for code in [C::SEND_MESSAGE, C::SEND_MESSAGE_V2, C::SEND_BATCH_MESSAGE] {
+        register_async(registry, state, code, send::send_message);
+    }
+    for code in [C::PULL_MESSAGE, C::LITE_PULL_MESSAGE] {
+        register_async(registry, state, code, pull::pull_message);
+    }
+}
+
+/// Routes `code` to an async handler that owns its inputs.
+fn register_async<F, Fut>(registry: &mut ProcessorRegistry, state: &Arc<State>, code: RequestCode, handler: F)
+where
+    F: Fn(Arc<State>, RequestContext, RemotingCommand) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<RemotingCommand, ProcessError>> + Send + 'static,
+{
+    let state = Arc::clone(state);
+    registry.register(code, move |ctx: RequestContext, request: RemotingCommand| {
+        let response = handler(Arc::clone(&state), ctx, request);
+        async move { response.await.map(Some) }
+    });
 }
 
 /// A success response without header or body.

@@ -8,22 +8,27 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bolide_protocol::body::DataVersion;
+use bolide_protocol::body::{DataVersion, SubscriptionGroupConfig, TopicConfig};
 use bolide_protocol::header::NotifyConsumerIdsChangedRequestHeader;
+use bolide_protocol::message::UniqueIdGenerator;
 use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_remoting::{CloseReason, ConnectionHandle, ConnectionHook, ProcessorRegistry, Server, ServerConfig};
+use bolide_store::MessageStore;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tracing::{debug, error, info, warn};
 
 use crate::client::ClientRegistry;
 use crate::config::BrokerConfig;
+use crate::delay::DelayLevels;
 use crate::lock::LockTable;
+use crate::long_polling::PullHolds;
 use crate::namesrv_registration::Registrar;
 use crate::offset::ConsumerOffsetTable;
 use crate::persist::PersistError;
+use crate::stats::Stats;
 use crate::subscription::SubscriptionGroupTable;
-use crate::topic::{AutoCreate, TopicConfigTable, AUTO_CREATE_TOPIC};
+use crate::topic::{dlq_topic, retry_topic, AutoCreate, TopicConfigTable, AUTO_CREATE_TOPIC};
 use crate::{lifecycle, processor};
 
 /// How often silent client channels are looked for.
@@ -42,6 +47,9 @@ pub enum BrokerError {
     /// A config file cannot be loaded or written.
     #[error(transparent)]
     Persist(#[from] PersistError),
+    /// The message store cannot be opened.
+    #[error("message store: {0}")]
+    Store(#[from] bolide_store::StoreError),
     /// A port cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -71,6 +79,20 @@ pub(crate) struct State {
     /// Woken after a topic change; the registration task re-registers at once.
     pub(crate) topics_changed: Notify,
     pub(crate) started_ms: u64,
+    /// The message store.
+    pub(crate) store: Arc<MessageStore>,
+    /// Pulls waiting for messages (long polling).
+    pub(crate) pulls: Arc<PullHolds>,
+    /// Message counters.
+    pub(crate) stats: Stats,
+    /// The delay levels (messageDelayLevel).
+    pub(crate) delay_levels: DelayLevels,
+    /// brokerClusterName, added to every stored message as `CLUSTER`.
+    pub(crate) cluster_name: String,
+    /// Makes `UNIQ_KEY`s for messages that arrive without one.
+    pub(crate) unique_ids: UniqueIdGenerator,
+    /// brokerIP1:listenPort: the store host of every record (and so of offset message ids).
+    pub(crate) store_host: SocketAddr,
 }
 
 impl State {
@@ -122,7 +144,6 @@ impl State {
     ///
     /// # Errors
     /// [`PersistError`] when the new topic cannot be written; it stays in memory.
-    #[allow(dead_code)] // Called by the send processor once the store is wired in.
     pub(crate) fn auto_create_topic(
         &self,
         topic: &str,
@@ -146,6 +167,52 @@ impl State {
     }
 }
 
+impl State {
+    /// Creates `%RETRY%<group>` (the group's retryQueueNums, at least 1) when missing, persisting
+    /// and re-registering; returns its config.
+    ///
+    /// # Errors
+    /// [`PersistError`] when `topics.json` cannot be written.
+    pub(crate) fn create_retry_topic(&self, group: &str) -> Result<TopicConfig, PersistError> {
+        let queues = self.groups.lock().expect("group lock").get(group).map_or(1, |config| config.retry_queue_nums);
+        let mut topics = self.topics.lock().expect("topic lock");
+        if let Some(created) = topics.create_retry_topic(group, queues) {
+            topics.persist()?;
+            self.topics_changed.notify_one();
+            info!(topic = %created.topic_name, "retry topic created");
+        }
+        Ok(topics.get(&retry_topic(group)).cloned().expect("just created"))
+    }
+
+    /// Creates `%DLQ%<group>` (1 queue, read and write) when missing; returns its config.
+    ///
+    /// # Errors
+    /// [`PersistError`] when `topics.json` cannot be written.
+    pub(crate) fn create_dlq_topic(&self, group: &str) -> Result<TopicConfig, PersistError> {
+        let mut topics = self.topics.lock().expect("topic lock");
+        if let Some(created) = topics.create_dlq_topic(group) {
+            topics.persist()?;
+            self.topics_changed.notify_one();
+            info!(topic = %created.topic_name, "dead-letter topic created");
+        }
+        Ok(topics.get(&dlq_topic(group)).cloned().expect("just created"))
+    }
+
+    /// The group's config, created (and persisted) when autoCreateSubscriptionGroup allows.
+    pub(crate) fn find_or_create_group(&self, group: &str) -> Option<SubscriptionGroupConfig> {
+        let auto_create = self.config.read().expect("config lock").auto_create_subscription_group;
+        let mut groups = self.groups.lock().expect("group lock");
+        let (config, created) = groups.find_or_create(group, auto_create)?;
+        if created {
+            if let Err(err) = groups.persist() {
+                error!(group, error = %err, "subscription group created but not persisted");
+            }
+            info!(group, "subscription group created on first pull");
+        }
+        Some(config)
+    }
+}
+
 /// Milliseconds since the Unix epoch: the clock the sans-I/O cores run on.
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
@@ -161,6 +228,12 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     serve(config, listener, vip, shutdown).await
 }
 
+/// brokerIP1:listenPort as a socket address (a host name that is not an IP reads as 127.0.0.1).
+fn store_host(config: &BrokerConfig) -> SocketAddr {
+    let ip = config.broker_ip1.parse().unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    SocketAddr::new(ip, config.listen_port)
+}
+
 async fn bind(address: &str, port: u16) -> Result<TcpListener, BrokerError> {
     let host =
         if address.contains(':') && !address.starts_with('[') { format!("[{address}]") } else { address.to_owned() };
@@ -170,7 +243,24 @@ async fn bind(address: &str, port: u16) -> Result<TcpListener, BrokerError> {
 
 fn open_state(config: BrokerConfig) -> Result<Arc<State>, BrokerError> {
     config.validate()?;
+    let store = Arc::new(MessageStore::open(config.store_config())?);
+    let pulls = Arc::new(PullHolds::default());
+    let woken = pulls.clone();
+    store.set_arrival_listener(Arc::new(move |message| {
+        woken.arrived(message.topic(), message.queue_id(), message.queue_offset(), message.tags_code());
+    }));
+    let store_host = store_host(&config);
+    let delay_levels = DelayLevels::new(config.delay_levels().map_err(|level| {
+        bolide_config::ConfigError::Invalid(format!("messageDelayLevel: {level:?} is not a duration"))
+    })?);
     Ok(Arc::new(State {
+        store,
+        pulls,
+        stats: Stats::default(),
+        delay_levels,
+        cluster_name: config.broker_cluster_name.clone(),
+        unique_ids: UniqueIdGenerator::new(store_host.ip(), std::process::id(), now_ms() as i32),
+        store_host,
         topics: Mutex::new(TopicConfigTable::open(&config)?),
         groups: Mutex::new(SubscriptionGroupTable::open(&config)?),
         offsets: Mutex::new(ConsumerOffsetTable::open(&config)?),
@@ -207,15 +297,19 @@ pub async fn serve(
     let main = stop_all_when_done(start_server(&state, listener, stop.clone()), stop_sender.clone());
     let vip_server = stop_all_when_done(start_server(&state, vip, stop), stop_sender.clone());
     info!(addr = %local, vip_addr = %vip_local, broker = %state.config().broker_name, "{}", lifecycle::BROKER_STARTED);
+    let pulls = state.pulls.clone();
     let results = tokio::join!(main, vip_server, async move {
         tokio::select! {
             () = shutdown => {}
             () = stop_sender.closed() => {}
         }
         let _ = stop_sender.send(true);
+        // Held pulls answer now rather than at the end of their hold time.
+        pulls.close();
     });
     tasks.shutdown().await;
     persist_all(&state).await;
+    close_store(&state).await;
     registrar.unregister_all().await;
     registrar.shutdown().await;
     info!("{}", lifecycle::BROKER_STOPPED);
@@ -265,6 +359,16 @@ async fn persist_all(state: &Arc<State>) {
         Ok(Ok(())) => info!("{}", lifecycle::STATE_PERSISTED),
         Ok(Err(err)) => error!(error = %err, "state not persisted at shutdown; recent offsets may be lost"),
         Err(err) => error!(error = %err, "persist task failed at shutdown"),
+    }
+}
+
+/// Flushes and closes the store (clean shutdown: the next start needs no crash recovery).
+async fn close_store(state: &Arc<State>) {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.close_shared()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => error!(error = %err, "store not closed cleanly; the next start recovers as after a crash"),
+        Err(err) => error!(error = %err, "store close task failed"),
     }
 }
 

@@ -29,6 +29,11 @@ pub fn retry_topic(group: &str) -> String {
     format!("{RETRY_GROUP_TOPIC_PREFIX}{group}")
 }
 
+/// `%DLQ%<group>`.
+pub fn dlq_topic(group: &str) -> String {
+    format!("{DLQ_GROUP_TOPIC_PREFIX}{group}")
+}
+
 /// What an auto-create attempt found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AutoCreate {
@@ -182,6 +187,18 @@ impl TopicConfigTable {
             return None;
         }
         let created = topic(&name, queue_nums.max(1), PERM_READ | PERM_WRITE);
+        self.upsert(created.clone());
+        Some(created)
+    }
+
+    /// Creates `%DLQ%<group>` with 1 queue, read and write, unless it exists. Returns the
+    /// created config.
+    pub fn create_dlq_topic(&mut self, group: &str) -> Option<TopicConfig> {
+        let name = dlq_topic(group);
+        if self.topics.contains_key(&name) {
+            return None;
+        }
+        let created = topic(&name, 1, PERM_READ | PERM_WRITE);
         self.upsert(created.clone());
         Some(created)
     }

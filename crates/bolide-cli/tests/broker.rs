@@ -145,11 +145,12 @@ fn registration_puts_system_topics_in_routes_and_both_ports_answer() {
         let info = client.call(RemotingCommand::request(RequestCode::GET_BROKER_RUNTIME_INFO));
         assert_eq!(info.code, 0);
         assert_eq!(body_json(&info)["table"]["brokerVersionDesc"], "V5_3_3");
-        // Codes that need the message store, and unknown codes, are answered "not supported".
-        for code in [RequestCode::SEND_MESSAGE, RequestCode::PULL_MESSAGE, RequestCode(54321)] {
-            let response = client.call(RemotingCommand::request(code));
-            assert_eq!(response.code, ResponseCode::REQUEST_CODE_NOT_SUPPORTED.0, "code {}", code.0);
-        }
+        // Unknown codes are answered "not supported"; a send without its header is an error.
+        let unknown = client.call(RemotingCommand::request(RequestCode(54321)));
+        assert_eq!(unknown.code, ResponseCode::REQUEST_CODE_NOT_SUPPORTED.0);
+        let headless = client.call(RemotingCommand::request(RequestCode::SEND_MESSAGE));
+        assert_eq!(headless.code, ResponseCode::SYSTEM_ERROR.0);
+        assert!(headless.remark.as_deref().unwrap_or("").contains("producerGroup"), "{:?}", headless.remark);
         let config = client.call(RemotingCommand::request(RequestCode::GET_BROKER_CONFIG));
         let text = String::from_utf8(config.body.clone().unwrap_or_default().to_vec()).expect("text");
         assert!(text.contains("brokerName=broker-t"), "{text}");

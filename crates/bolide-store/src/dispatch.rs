@@ -7,7 +7,7 @@
 //! record twice is harmless.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bolide_protocol::message::properties::KEYS;
@@ -20,6 +20,11 @@ use crate::index::IndexService;
 
 /// Bytes read per dispatch step.
 const DISPATCH_RUN_BYTES: u64 = 1024 * 1024;
+
+/// Called on the dispatch thread for every record that got a consume queue entry, once the entry
+/// is readable (RocketMQ's `MessageArrivingListener`): the broker wakes long-polling pulls with it.
+/// Keep it short; it runs once per message.
+pub type ArrivalListener = Arc<dyn Fn(&StoredMessage<'_>) + Send + Sync>;
 
 #[derive(Debug)]
 pub(crate) struct Dispatcher {
@@ -37,6 +42,18 @@ pub(crate) struct Dispatcher {
     /// which saves a futex wake per append under load. A missed wake costs at most the 1 ms
     /// park timeout.
     idle: AtomicBool,
+    /// Told about every new consume queue entry (set once, after recovery).
+    arrivals: Arrivals,
+}
+
+/// The listener slot (a closure has no `Debug`).
+#[derive(Default)]
+struct Arrivals(OnceLock<ArrivalListener>);
+
+impl std::fmt::Debug for Arrivals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() { "Arrivals(set)" } else { "Arrivals(none)" })
+    }
 }
 
 impl Dispatcher {
@@ -54,6 +71,7 @@ impl Dispatcher {
             progress: (Mutex::new(()), Condvar::new()),
             stop: AtomicBool::new(false),
             idle: AtomicBool::new(false),
+            arrivals: Arrivals::default(),
         }
     }
 
@@ -63,6 +81,11 @@ impl Dispatcher {
 
     pub(crate) fn dispatched_timestamp_ms(&self) -> i64 {
         self.dispatched_timestamp_ms.load(Ordering::Acquire)
+    }
+
+    /// Sets the arrival listener; `false` if one was already set.
+    pub(crate) fn set_arrival_listener(&self, listener: ArrivalListener) -> bool {
+        self.arrivals.0.set(listener).is_ok()
     }
 
     /// Recovery: dispatching resumes at `offset`.
@@ -81,6 +104,9 @@ impl Dispatcher {
                 tags_code: message.tags_code(),
             };
             self.queues.get_or_create(message.topic(), message.queue_id())?.put(message.queue_offset(), entry)?;
+            if let Some(listener) = self.arrivals.0.get() {
+                listener(message);
+            }
         }
         if let Some(index) = &self.index {
             if transaction != TransactionType::Rollback {

@@ -43,6 +43,7 @@ pub use commit_log::flush::DurableCallback;
 pub use commit_log::AppendResult;
 pub use config::{FlushDiskType, StoreConfig};
 pub use consume_queue::{ConsumeQueueEntry, ENTRY_SIZE as CONSUME_QUEUE_ENTRY_SIZE};
+pub use dispatch::ArrivalListener;
 pub use error::StoreError;
 pub use index::MAX_QUERY_RESULTS;
 pub use retention::RetentionReport;

@@ -152,6 +152,12 @@ impl MessageStore {
         Ok(())
     }
 
+    /// Calls `listener` on the dispatch thread for every message that becomes readable through a
+    /// consume queue from now on. Returns `false` (and drops `listener`) if one is already set.
+    pub fn set_arrival_listener(&self, listener: crate::dispatch::ArrivalListener) -> bool {
+        self.inner.dispatcher.set_arrival_listener(listener)
+    }
+
     /// `Err(Poisoned)` after a failed sync: the store must be reopened.
     ///
     /// # Errors

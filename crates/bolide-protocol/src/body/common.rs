@@ -66,7 +66,7 @@ pub struct SubscriptionData {
     #[serde(rename = "classFilterMode", deserialize_with = "lenient::boolean")]
     pub class_filter_mode: bool,
     /// `String.hashCode()` of each tag.
-    #[serde(rename = "codeSet", deserialize_with = "lenient::or_default")]
+    #[serde(rename = "codeSet", deserialize_with = "lenient::int_set")]
     pub code_set: BTreeSet<i32>,
     /// `TAG` or `SQL92`.
     #[serde(rename = "expressionType", deserialize_with = "lenient::string")]
@@ -296,6 +296,11 @@ mod tests {
         let data: SubscriptionData = from_slice(cpp.as_bytes()).expect("decodes");
         assert_eq!(data, SubscriptionData::tag("TopicTest", "*", 1_717_000_000_123));
         assert!(data.is_tag_type());
+
+        // rocketmq-client-go writes the codes as strings.
+        let go = r#"{"classFilterMode":false,"codeSet":["2598919","2598920"],"expressionType":"TAG","subString":"TagA || TagB","subVersion":1717000000123,"tagsSet":["TagA","TagB"],"topic":"TopicTest"}"#;
+        let data: SubscriptionData = from_slice(go.as_bytes()).expect("decodes");
+        assert_eq!(data, SubscriptionData::tag("TopicTest", "TagA || TagB", 1_717_000_000_123));
     }
 
     #[test]

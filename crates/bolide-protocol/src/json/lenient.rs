@@ -219,6 +219,18 @@ pub fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
     deserializer.deserialize_any(TextVisitor)
 }
 
+/// A set of `i32` whose items may be numbers or numeric strings (the Go client writes a
+/// subscription's `codeSet` as strings); `null` is empty.
+///
+/// # Errors
+/// For an item that is not an integer, or a value that is not an array.
+pub fn int_set<'de, D: Deserializer<'de>>(deserializer: D) -> Result<std::collections::BTreeSet<i32>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Item(#[serde(deserialize_with = "int")] i32);
+    Option::<Vec<Item>>::deserialize(deserializer)
+        .map(|items| items.unwrap_or_default().into_iter().map(|item| item.0).collect())
+}
+
 /// Any value whose `null` means "empty" (collections, nested objects).
 ///
 /// # Errors

@@ -118,6 +118,15 @@ impl MessageStore {
         self.shutdown(true)
     }
 
+    /// [`MessageStore::close`] for a store shared behind an `Arc`: the same clean shutdown; later
+    /// calls (and the drop) do nothing, and appends are refused from the first call on.
+    ///
+    /// # Errors
+    /// As [`MessageStore::close`].
+    pub fn close_shared(&self) -> Result<(), StoreError> {
+        self.shutdown(true)
+    }
+
     /// Stops the background threads without flushing, checkpointing or removing the abort file:
     /// what a crash leaves behind (the page cache survives; use `MemoryStorage::crash` to also
     /// lose unsynced bytes). For tests.

@@ -1,0 +1,220 @@
+//! Pulling: PULL_MESSAGE (11) and LITE_PULL_MESSAGE (361), with long polling.
+//!
+//! Checks follow the Java broker's `PullMessageProcessor`: broker and topic read permission, the
+//! subscription group (created when allowed), the queue id, and the subscription (from the header
+//! when the subscription flag is set, else from the group's last heartbeat). The store's answer
+//! maps to a response code as in `behaviours.md` §8; a PULL_NOT_FOUND with the suspend flag waits
+//! in [`PullHolds`](crate::long_polling::PullHolds) until a matching message arrives or the hold
+//! time ends, then reads once more.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bolide_protocol::body::{SubscriptionData, PERM_READ};
+use bolide_protocol::header::pull_message::{FLAG_COMMIT_OFFSET, FLAG_SUBSCRIPTION, FLAG_SUSPEND};
+use bolide_protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use bolide_protocol::{RemotingCommand, ResponseCode};
+use bolide_remoting::{ProcessError, RequestContext};
+use bolide_store::{GetMessageStatus, GetMessagesResult};
+use bytes::BytesMut;
+use tracing::debug;
+
+use super::{fail, header};
+use crate::filter::MessageFilter;
+use crate::server::State;
+
+/// SQL92 is not served: what the Java broker says when its property filter is off.
+const SQL92_REFUSED: &str = "The broker does not support consumer to filter message by SQL92";
+
+/// PULL_MESSAGE and LITE_PULL_MESSAGE.
+pub(super) async fn pull_message(
+    state: Arc<State>,
+    ctx: RequestContext,
+    request: RemotingCommand,
+) -> Result<RemotingCommand, ProcessError> {
+    let header: PullMessageRequestHeader = header(&request)?;
+    let filter = match check(&state, &ctx, &header) {
+        Ok(filter) => Arc::new(filter),
+        Err((code, remark)) => return Ok(fail(&request, code, remark)),
+    };
+    let config = state.config();
+    if header.has_flag(FLAG_COMMIT_OFFSET) && config.broker_role != "SLAVE" && header.commit_offset >= 0 {
+        state.offsets.lock().expect("offset lock").commit(
+            &header.consumer_group,
+            &header.topic,
+            header.queue_id,
+            header.commit_offset,
+        );
+    }
+    let first = read(&state, &header, &filter);
+    let response = respond(&state, &request, &header, first)?;
+    if response.code != ResponseCode::PULL_NOT_FOUND.value() || !header.has_flag(FLAG_SUSPEND) {
+        return Ok(response);
+    }
+    let hold_ms = if config.long_polling_enable {
+        u64::try_from(header.suspend_timeout_ms).unwrap_or(0)
+    } else {
+        config.short_polling_time_mills
+    };
+    if hold_ms == 0 {
+        return Ok(response);
+    }
+    let offset = u64::try_from(header.queue_offset).unwrap_or(0);
+    let hold = state.pulls.hold(&header.topic, header.queue_id, offset, filter.clone());
+    // A message may have arrived between the read and the hold: look once more before waiting.
+    let mut hold = hold;
+    if state.store.max_queue_offset(&header.topic, header.queue_id) <= offset {
+        let woken = tokio::time::timeout(Duration::from_millis(hold_ms), &mut hold.receiver).await;
+        debug!(topic = %header.topic, queue = header.queue_id, woken = woken.is_ok(), "held pull resumes");
+    }
+    state.pulls.release(&header.topic, header.queue_id, hold);
+    respond(&state, &request, &header, read(&state, &header, &filter))
+}
+
+fn check(
+    state: &State,
+    ctx: &RequestContext,
+    header: &PullMessageRequestHeader,
+) -> Result<MessageFilter, (ResponseCode, String)> {
+    let config = state.config();
+    let topic = &header.topic;
+    let group = &header.consumer_group;
+    if config.broker_permission & PERM_READ == 0 {
+        return Err((
+            ResponseCode::NO_PERMISSION,
+            format!("the broker[{}] pulling message is forbidden", config.broker_ip1),
+        ));
+    }
+    let group_config = state.groups.lock().expect("group lock").get(group).cloned();
+    let group_config = match group_config {
+        Some(found) => found,
+        None if config.auto_create_subscription_group => state.find_or_create_group(group).ok_or_else(|| {
+            (ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST, format!("subscription group [{group}] does not exist"))
+        })?,
+        None => return Err((
+            ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
+            format!(
+                "subscription group [{group}] does not exist; create it with `bolide admin updateSubGroup -g {group}`"
+            ),
+        )),
+    };
+    if !group_config.consume_enable {
+        return Err((ResponseCode::NO_PERMISSION, format!("subscription group no permission, {group}")));
+    }
+    let Some(topic_config) = state.topics.lock().expect("topic lock").get(topic).cloned() else {
+        return Err((ResponseCode::TOPIC_NOT_EXIST, format!("topic[{topic}] not exist, apply first please!")));
+    };
+    if topic_config.perm & PERM_READ == 0 {
+        return Err((ResponseCode::NO_PERMISSION, format!("the topic[{topic}] pulling message is forbidden")));
+    }
+    if header.queue_id < 0 || header.queue_id >= topic_config.read_queue_nums {
+        return Err((
+            ResponseCode::SYSTEM_ERROR,
+            format!(
+                "queueId[{}] is illegal, topic:[{topic}] topicConfig.readQueueNums:[{}] consumer:[{}]",
+                header.queue_id,
+                topic_config.read_queue_nums,
+                ctx.peer_addr()
+            ),
+        ));
+    }
+    let subscription = if header.has_flag(FLAG_SUBSCRIPTION) {
+        let expression = header.subscription.as_deref().unwrap_or("*");
+        SubscriptionData {
+            expression_type: header.expression_type().to_owned(),
+            ..SubscriptionData::tag(topic, expression, header.sub_version)
+        }
+    } else {
+        let clients = state.clients.lock().expect("client lock");
+        let Some(members) = clients.consumer_group(group) else {
+            return Err((
+                ResponseCode::SUBSCRIPTION_NOT_EXIST,
+                format!("the consumer's group info not exist, group: {group}"),
+            ));
+        };
+        let Some(found) = members.subscriptions.get(topic) else {
+            return Err((
+                ResponseCode::SUBSCRIPTION_NOT_EXIST,
+                format!("the consumer's subscription not exist, group: {group} topic: {topic}"),
+            ));
+        };
+        if found.sub_version < header.sub_version {
+            return Err((
+                ResponseCode::SUBSCRIPTION_NOT_LATEST,
+                format!("the consumer's subscription not latest, group: {group} topic: {topic}"),
+            ));
+        }
+        found.clone()
+    };
+    if !subscription.expression_type.is_empty() && !subscription.expression_type.eq_ignore_ascii_case("TAG") {
+        return Err((ResponseCode::SYSTEM_ERROR, SQL92_REFUSED.to_owned()));
+    }
+    Ok(MessageFilter::from_subscription(&subscription))
+}
+
+fn read(
+    state: &State,
+    header: &PullMessageRequestHeader,
+    filter: &MessageFilter,
+) -> Result<GetMessagesResult, bolide_store::StoreError> {
+    let config = state.config();
+    let count = header.max_msg_nums.clamp(1, config.max_transfer_count_on_message_in_memory.max(1)) as usize;
+    let mut max_bytes = config.max_transfer_bytes_on_message_in_memory;
+    if let Some(limit) = header.max_msg_bytes.filter(|limit| *limit > 0) {
+        max_bytes = max_bytes.min(limit as u64);
+    }
+    let offset = u64::try_from(header.queue_offset).unwrap_or(u64::MAX);
+    state
+        .store
+        .get_messages_filtered(&header.topic, header.queue_id, offset, count, max_bytes, &|code| filter.matches(code))
+}
+
+fn respond(
+    state: &State,
+    request: &RemotingCommand,
+    header: &PullMessageRequestHeader,
+    result: Result<GetMessagesResult, bolide_store::StoreError>,
+) -> Result<RemotingCommand, ProcessError> {
+    let result = match result {
+        Ok(result) => result,
+        Err(err) => return Ok(fail(request, ResponseCode::SYSTEM_ERROR, format!("store read failed: {err}"))),
+    };
+    let code = match result.status {
+        GetMessageStatus::Found => ResponseCode::SUCCESS,
+        GetMessageStatus::NoMatchedMessage => ResponseCode::PULL_RETRY_IMMEDIATELY,
+        GetMessageStatus::NoMessageInQueue if header.queue_offset != 0 => ResponseCode::PULL_OFFSET_MOVED,
+        GetMessageStatus::NoMessageInQueue
+        | GetMessageStatus::OffsetOverflowOne
+        | GetMessageStatus::OffsetFoundNull => ResponseCode::PULL_NOT_FOUND,
+        GetMessageStatus::OffsetTooSmall | GetMessageStatus::OffsetOverflowBadly => ResponseCode::PULL_OFFSET_MOVED,
+    };
+    let response_header = PullMessageResponseHeader {
+        suggest_which_broker_id: 0,
+        next_begin_offset: result.next_begin_offset as i64,
+        min_offset: result.min_offset as i64,
+        max_offset: result.max_offset as i64,
+        ..Default::default()
+    };
+    if code == ResponseCode::PULL_OFFSET_MOVED {
+        debug!(
+            topic = %header.topic,
+            queue = header.queue_id,
+            group = %header.consumer_group,
+            requested = header.queue_offset,
+            corrected = result.next_begin_offset,
+            "pull offset out of range; the consumer is told to move"
+        );
+    }
+    let mut response = RemotingCommand::response_to(request, code).with_header(&response_header);
+    if code == ResponseCode::SUCCESS {
+        state.stats.record_get(result.messages.len() as u64, result.total_bytes);
+        let mut body = BytesMut::with_capacity(result.total_bytes as usize);
+        for message in &result.messages {
+            body.extend_from_slice(message);
+        }
+        response = response.with_body(body.freeze());
+    } else if code == ResponseCode::PULL_NOT_FOUND {
+        response = response.with_remark("no new message");
+    }
+    Ok(response)
+}
