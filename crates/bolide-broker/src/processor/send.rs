@@ -204,7 +204,10 @@ async fn find_or_create_topic(
             );
             Err(Refusal::new(
                 ResponseCode::TOPIC_NOT_EXIST,
-                format!("topic[{topic}] not exist, apply first please! {FAQ_URL}"),
+                format!(
+                    "topic[{topic}] not exist, apply first please! {FAQ_URL}; create it \
+                     (mqadmin updateTopic -t {topic} -c <cluster>) or enable autoCreateTopicEnable"
+                ),
             ))
         }
         Ok(Err(err)) => Err(Refusal::new(ResponseCode::SYSTEM_ERROR, format!("topic {topic} not created: {err}"))),
