@@ -163,7 +163,23 @@ fn read(
     if let Some(limit) = header.max_msg_bytes.filter(|limit| *limit > 0) {
         max_bytes = max_bytes.min(limit as u64);
     }
-    let offset = u64::try_from(header.queue_offset).unwrap_or(u64::MAX);
+    let Ok(offset) = u64::try_from(header.queue_offset) else {
+        // A negative offset is below the queue's min: Java's OFFSET_TOO_SMALL, which moves the
+        // consumer forward to the min (to 0 when the queue is empty), never to the max.
+        let min_offset = state.store.min_queue_offset(&header.topic, header.queue_id);
+        let max_offset = state.store.max_queue_offset(&header.topic, header.queue_id);
+        let status =
+            if max_offset == 0 { GetMessageStatus::NoMessageInQueue } else { GetMessageStatus::OffsetTooSmall };
+        return Ok(GetMessagesResult {
+            status,
+            messages: Vec::new(),
+            queue_offsets: Vec::new(),
+            next_begin_offset: if max_offset == 0 { 0 } else { min_offset },
+            min_offset,
+            max_offset,
+            total_bytes: 0,
+        });
+    };
     state
         .store
         .get_messages_filtered(&header.topic, header.queue_id, offset, count, max_bytes, &|code| filter.matches(code))
