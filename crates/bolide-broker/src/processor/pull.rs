@@ -109,7 +109,7 @@ fn check(
     }
     if header.queue_id < 0 || header.queue_id >= topic_config.read_queue_nums {
         return Err((
-            ResponseCode::SYSTEM_ERROR,
+            ResponseCode::INVALID_PARAMETER,
             format!(
                 "queueId[{}] is illegal, topic:[{topic}] topicConfig.readQueueNums:[{}] consumer:[{}]",
                 header.queue_id,
