@@ -327,6 +327,16 @@ fn pulls_answer_every_status_with_the_offset_to_continue_from() {
     assert_eq!(pull_outcome(&mut client, &tagged(4, "TagA || TagB")), (RETRY, 6, 0, 6), "all filtered out");
     assert_eq!(pull_outcome(&mut client, &tagged(0, "TagZ")), (RETRY, 6, 0, 6));
 
+    // Requests the broker cannot serve.
+    let beyond = client.must(Pull::new(GROUP, "Pulls", 2, 0).request());
+    assert_refused(&beyond, ResponseCode::INVALID_PARAMETER, &["queueId[2] is illegal", "readQueueNums:[2]"]);
+    let negative = client.must(Pull::new(GROUP, "Pulls", -1, 0).request());
+    assert_eq!(negative.code, ResponseCode::INVALID_PARAMETER.value());
+    let unknown = client.must(Pull::new(GROUP, "NoSuchTopic", 0, 0).request());
+    assert_refused(&unknown, ResponseCode::TOPIC_NOT_EXIST, &["NoSuchTopic"]);
+    let sql = client.must(at(0).request().with_ext("expressionType", "SQL92").with_ext("subscription", "a > 1"));
+    assert_refused(&sql, ResponseCode::SYSTEM_ERROR, &["does not support consumer to filter message by SQL92"]);
+
     // Without the subscription flag the group's heartbeat subscription is needed.
     let no_subscription = Pull { sys_flag: 0, subscription: None, ..at(0) };
     assert_eq!(client.must(no_subscription.request()).code, ResponseCode::SUBSCRIPTION_NOT_EXIST.value());
