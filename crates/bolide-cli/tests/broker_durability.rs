@@ -14,9 +14,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use bolide_protocol::message::batch::BatchEntry;
 use bolide_protocol::message::OffsetMessageId;
 use bolide_testkit::{free_port_pair, temp_dir, ServerProcess};
-use messaging::{create_topic, ext_i64, properties, start_broker, Outgoing, Pulled, TryClient, STORE_RECOVERED};
+use messaging::{
+    batch_request, create_topic, ext_i64, properties, start_broker, Outgoing, Pulled, TryClient, STORE_RECOVERED,
+};
 
 const TOPIC: &str = "Durable";
 const QUEUES: i32 = 4;
@@ -46,8 +49,13 @@ fn body(run: &str, sender: usize, seq: u64) -> Vec<u8> {
     body
 }
 
-/// Sends SEND_MESSAGE_V2 in a loop on its own connection until `stop` or until the connection
-/// fails (the broker died); returns what was acknowledged.
+/// The sender that uses SEND_BATCH_MESSAGE, [`BATCH_SIZE`] messages at a time.
+const BATCH_SENDER: usize = 2;
+const BATCH_SIZE: usize = 3;
+
+/// Sends in a loop on its own connection until `stop` or until the connection fails (the broker
+/// died); returns what was acknowledged and how many requests got no answer. Sender
+/// [`BATCH_SENDER`] sends batches, the others SEND_MESSAGE_V2.
 fn spawn_sender(port: u16, run: String, sender: usize, stop: Arc<AtomicBool>) -> JoinHandle<(Vec<Acked>, u64)> {
     let mut client = TryClient::connect(port).expect("connect");
     std::thread::spawn(move || {
@@ -57,9 +65,20 @@ fn spawn_sender(port: u16, run: String, sender: usize, stop: Arc<AtomicBool>) ->
                 break;
             }
             let queue_id = ((sender as u64 + seq) % QUEUES as u64) as i32;
-            let body = body(&run, sender, seq);
-            let message = Outgoing::new(TOPIC, queue_id, body.clone(), properties(&[("TAGS", "d"), ("KEYS", &run)]));
-            let Ok(response) = client.call(message.v2()) else {
+            let props = properties(&[("TAGS", "d"), ("KEYS", &run)]);
+            let bodies: Vec<Vec<u8>> = if sender == BATCH_SENDER {
+                (0..BATCH_SIZE as u64).map(|n| body(&run, sender, seq * BATCH_SIZE as u64 + n)).collect()
+            } else {
+                vec![body(&run, sender, seq)]
+            };
+            let request = if sender == BATCH_SENDER {
+                let entries: Vec<BatchEntry<'_>> =
+                    bodies.iter().map(|body| BatchEntry { flag: 0, body, properties: props.as_bytes() }).collect();
+                batch_request(&Outgoing::new(TOPIC, queue_id, Vec::new(), String::new()), &entries)
+            } else {
+                Outgoing::new(TOPIC, queue_id, bodies[0].clone(), props.clone()).v2()
+            };
+            let Ok(response) = client.call(request) else {
                 unanswered += 1;
                 break;
             };
@@ -67,10 +86,15 @@ fn spawn_sender(port: u16, run: String, sender: usize, stop: Arc<AtomicBool>) ->
                 // FLUSH_DISK_TIMEOUT or a refusal: not acknowledged, so not promised.
                 continue;
             }
-            let id = OffsetMessageId::parse(response.ext("msgId").expect("msgId")).expect("offset message id");
             assert_eq!(ext_i64(&response, "queueId"), queue_id as i64);
-            let queue_offset = u64::try_from(ext_i64(&response, "queueOffset")).expect("queue offset ≥ 0");
-            acked.push(Acked { queue_id, queue_offset, commit_log_offset: id.commit_log_offset, body });
+            let first_offset = u64::try_from(ext_i64(&response, "queueOffset")).expect("queue offset ≥ 0");
+            let ids = response.ext("msgId").expect("msgId").split(',');
+            let ids: Vec<u64> =
+                ids.map(|id| OffsetMessageId::parse(id).expect("offset id").commit_log_offset).collect();
+            assert_eq!(ids.len(), bodies.len(), "one msgId per message");
+            for (n, (body, commit_log_offset)) in bodies.into_iter().zip(ids).enumerate() {
+                acked.push(Acked { queue_id, queue_offset: first_offset + n as u64, commit_log_offset, body });
+            }
         }
         (acked, unanswered)
     })
@@ -155,7 +179,7 @@ fn acknowledged_messages_survive_kill_9_mid_stream() {
         let stored = read_everything(&mut client);
         check_acked(&stored, &acked);
         eprintln!(
-            "kill -9 cycle {cycle}: {cycle_acked} acknowledged, {unanswered} in flight at the kill, \
+            "kill -9 cycle {cycle}: {cycle_acked} acknowledged, {unanswered} requests in flight at the kill, \
              {} stored in all, every acknowledged one present",
             stored.len()
         );
@@ -171,7 +195,7 @@ fn acknowledged_messages_survive_kill_9_mid_stream() {
         let last = client.pull_all(GROUP, TOPIC, queue_id).pop().expect("the new message");
         assert_eq!((last.queue_offset, last.body), (before, message.body.to_vec()));
     }
-    eprintln!("acknowledged per kill cycle (acked, in flight): {figures:?}");
+    eprintln!("acknowledged per kill cycle (acked, requests in flight): {figures:?}");
     assert!(broker.terminate(Duration::from_secs(10)), "clean exit on SIGTERM");
 }
 
@@ -217,5 +241,43 @@ fn sigterm_keeps_even_async_flush_acks_and_the_restart_is_clean() {
     let stored = read_everything(&mut client);
     assert_eq!(stored.len(), acked.len(), "exactly the acknowledged messages");
     check_acked(&stored, &acked);
+    assert!(broker.terminate(Duration::from_secs(10)));
+}
+
+#[test]
+fn sigterm_mid_stream_keeps_every_ack_and_the_restart_is_clean() {
+    const SENDERS: usize = 3;
+    let dir = temp_dir();
+    let store = dir.path().join("store");
+    let port = free_port_pair();
+    let mut broker = start(port, &store, &SYNC_SETTINGS);
+    let mut client = TryClient::connect(port).expect("connect");
+    assert_eq!(client.must(create_topic(TOPIC, QUEUES)).code, 0);
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders: Vec<_> =
+        (0..SENDERS).map(|sender| spawn_sender(port, "term".to_owned(), sender, stop.clone())).collect();
+    std::thread::sleep(Duration::from_millis(1200));
+    let started = Instant::now();
+    assert!(broker.terminate(Duration::from_secs(10)), "clean exit on SIGTERM while producers send");
+    let stopped = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let (mut acked, mut unanswered) = (Vec::new(), 0);
+    for sender in senders {
+        let (sent, lost) = sender.join().expect("sender thread");
+        acked.extend(sent);
+        unanswered += lost;
+    }
+    eprintln!(
+        "SIGTERM mid-stream: {} acknowledged, {unanswered} requests unanswered, broker stopped in {stopped:?}",
+        acked.len()
+    );
+    assert!(acked.len() > 50, "only {} acknowledged", acked.len());
+    assert!(!store.join("abort").exists(), "a clean stop removes the abort marker");
+
+    let mut broker = start(port, &store, &SYNC_SETTINGS);
+    let line = recovery_line(&broker);
+    assert!(line.contains("after_crash=false"), "recovered as after a clean stop: {line}");
+    let mut client = TryClient::connect(port).expect("connect after restart");
+    check_acked(&read_everything(&mut client), &acked);
     assert!(broker.terminate(Duration::from_secs(10)));
 }
