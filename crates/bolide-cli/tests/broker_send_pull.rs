@@ -191,6 +191,10 @@ fn refused_sends_carry_the_java_codes_and_say_what_to_fix() {
             unknown.remark
         );
     }
+    // A topic without the write permission (perm 4: read only).
+    assert_eq!(client.must(create_topic("ReadOnly", 2).with_ext("perm", "4")).code, 0);
+    let read_only = send(&mut client, "ReadOnly", 0, b"x".to_vec(), false);
+    assert_refused(&read_only, ResponseCode::NO_PERMISSION, &["ReadOnly", "forbidden"]);
     // A batch with one oversized entry is refused whole.
     let header = Outgoing::new("Known", 1, Vec::new(), String::new());
     let big = vec![b'y'; 2000];
@@ -327,6 +331,22 @@ fn pulls_answer_every_status_with_the_offset_to_continue_from() {
     assert_eq!(pull_outcome(&mut client, &tagged(4, "TagA || TagB")), (RETRY, 6, 0, 6), "all filtered out");
     assert_eq!(pull_outcome(&mut client, &tagged(0, "TagZ")), (RETRY, 6, 0, 6));
 
+    // A pull returns at most maxTransferCountOnMessageInMemory (32) messages, and at most
+    // maxMsgBytes, except that the first message is always returned whole.
+    for n in 0..40 {
+        let message = Outgoing::new("Pulls", 1, format!("bulk {n:02}").into_bytes(), String::new());
+        assert_eq!(client.must(message.v2()).code, 0);
+    }
+    client.wait_readable("Pulls", 1, 40);
+    let (offsets, next) = pull_offsets(&mut client, &Pull { max_msg_nums: 64, ..empty(0) });
+    assert_eq!((offsets.len(), next), (32, 32));
+    let record_size = client.must(empty(0).request()).body.map(|body| body.len() / 32).expect("records");
+    let two = (2 * record_size + record_size / 2) as i32;
+    let (offsets, next) = pull_offsets(&mut client, &Pull { max_msg_bytes: Some(two), ..empty(5) });
+    assert_eq!((offsets, next), (vec![5, 6], 7));
+    let (offsets, next) = pull_offsets(&mut client, &Pull { max_msg_bytes: Some(1), ..empty(5) });
+    assert_eq!((offsets, next), (vec![5], 6));
+
     // Requests the broker cannot serve.
     let beyond = client.must(Pull::new(GROUP, "Pulls", 2, 0).request());
     assert_refused(&beyond, ResponseCode::INVALID_PARAMETER, &["queueId[2] is illegal", "readQueueNums:[2]"]);
@@ -422,25 +442,47 @@ fn a_held_pull_is_answered_as_soon_as_a_message_arrives() {
     assert_eq!(producer.must(create_topic("Held", 2)).code, 0);
     let mut latencies = Vec::new();
     for round in 0..3u64 {
-        let answered =
-            pull_in_background(broker.port, Pull { queue_offset: round as i64, ..held_pull("Held", 0, "*", 5000) });
+        // Two consumers hold the same queue, one of them with a tag subscription.
+        let waiting: Vec<_> = ["*", "TagW || TagX"]
+            .iter()
+            .map(|subscription| {
+                let pull = Pull { queue_offset: round as i64, ..held_pull("Held", 0, subscription, 5000) };
+                pull_in_background(broker.port, pull)
+            })
+            .collect();
         std::thread::sleep(Duration::from_millis(300));
-        assert!(answered.try_recv().is_err(), "the pull is held while the queue has nothing new");
+        for answered in &waiting {
+            assert!(answered.try_recv().is_err(), "the pull is held while the queue has nothing new");
+        }
         let sent_at = Instant::now();
-        let message = Outgoing::new("Held", 0, format!("wake {round}").into_bytes(), String::new());
+        let body = format!("wake {round}").into_bytes();
+        let message = Outgoing::new("Held", 0, body, properties(&[("TAGS", "TagW")]));
         assert_eq!(producer.must(message.v2()).code, 0);
-        let (response, _, at) = answered.recv_timeout(Duration::from_secs(10)).expect("the held pull is answered");
-        let latency = at.saturating_duration_since(sent_at);
-        assert_eq!(response.code, 0, "{:?}", response.remark);
-        let records = pulled(&response);
-        assert_eq!((records.len(), records[0].queue_offset), (1, round));
-        assert_eq!(ext_i64(&response, "nextBeginOffset"), round as i64 + 1);
-        latencies.push(latency);
+        for answered in waiting {
+            let (response, _, at) = answered.recv_timeout(Duration::from_secs(10)).expect("the held pull is answered");
+            assert_eq!(response.code, 0, "{:?}", response.remark);
+            let records = pulled(&response);
+            assert_eq!((records.len(), records[0].queue_offset), (1, round));
+            assert_eq!(ext_i64(&response, "nextBeginOffset"), round as i64 + 1);
+            latencies.push(at.saturating_duration_since(sent_at));
+        }
     }
     eprintln!("long-poll wake latency (send → pull answer): {latencies:?}");
     for latency in latencies {
         assert!(latency < Duration::from_secs(1), "woken {latency:?} after the send");
     }
+}
+
+#[test]
+fn without_long_polling_a_suspended_pull_waits_the_short_polling_time() {
+    let broker = broker(&["longPollingEnable=false", "shortPollingTimeMills=1000"]);
+    let mut producer = TryClient::connect(broker.port).expect("connect");
+    assert_eq!(producer.must(create_topic("Short", 1)).code, 0);
+    let answered = pull_in_background(broker.port, held_pull("Short", 0, "*", 15_000));
+    let (response, elapsed, _) = answered.recv_timeout(Duration::from_secs(10)).expect("answered");
+    assert_eq!(response.code, ResponseCode::PULL_NOT_FOUND.value());
+    eprintln!("short polling: suspendTimeoutMillis 15000, answered after {elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(1000) && elapsed < Duration::from_millis(3000), "{elapsed:?}");
 }
 
 #[test]

@@ -150,6 +150,8 @@ pub struct Pull {
     pub commit_offset: i64,
     pub suspend_timeout_ms: i64,
     pub subscription: Option<String>,
+    /// maxMsgBytes (5.x clients).
+    pub max_msg_bytes: Option<i32>,
 }
 
 impl Pull {
@@ -165,6 +167,7 @@ impl Pull {
             commit_offset: 0,
             suspend_timeout_ms: 0,
             subscription: Some("*".to_owned()),
+            max_msg_bytes: None,
         }
     }
 
@@ -182,6 +185,9 @@ impl Pull {
             .with_ext("expressionType", "TAG");
         if let Some(subscription) = &self.subscription {
             request = request.with_ext("subscription", subscription.as_str());
+        }
+        if let Some(max_msg_bytes) = self.max_msg_bytes {
+            request = request.with_ext("maxMsgBytes", max_msg_bytes.to_string());
         }
         request
     }
