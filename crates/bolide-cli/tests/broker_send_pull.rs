@@ -377,36 +377,59 @@ fn a_pull_below_the_retained_messages_is_moved_to_the_oldest_one() {
     // (every 10 s) removes all but the newest commit log segment.
     let every_hour: String = (0..24).map(|hour| format!("{hour:02}")).collect::<Vec<_>>().join(";");
     let delete_when = format!("deleteWhen={every_hour}");
-    let broker = broker(&[
+    let settings = [
         "mappedFileSizeCommitLog=4096",
         "mappedFileSizeConsumeQueue=200",
         "maxMessageSize=1024",
         "fileReservedTime=0",
         &delete_when,
-    ]);
+    ];
+    let mut broker = broker(&settings);
     let mut client = TryClient::connect(broker.port).expect("connect");
     assert_eq!(client.must(create_topic("Expiring", 1)).code, 0);
-    let body = |n: usize| format!("{n:04} ").repeat(60).into_bytes();
     for n in 0..60 {
-        assert_eq!(client.must(Outgoing::new("Expiring", 0, body(n), String::new()).v2()).code, 0);
+        assert_eq!(client.must(Outgoing::new("Expiring", 0, expiring_body(n), String::new()).v2()).code, 0);
     }
     client.wait_readable("Expiring", 0, 60);
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (code, next, min, max) = loop {
-        let outcome = pull_outcome(&mut client, &Pull::new(GROUP, "Expiring", 0, 0));
-        if outcome.0 != 0 {
-            break outcome;
+    let min = loop {
+        let (code, next, min, max) = pull_outcome(&mut client, &Pull::new(GROUP, "Expiring", 0, 0));
+        if code != 0 {
+            assert_eq!(code, ResponseCode::PULL_OFFSET_MOVED.value());
+            assert!(min > 0 && next == min && max == 60, "moved to the oldest retained message: {next}, {min}");
+            break min;
         }
         assert!(Instant::now() < deadline, "retention removed nothing within 30 s");
         std::thread::sleep(Duration::from_millis(250));
     };
-    assert_eq!(code, ResponseCode::PULL_OFFSET_MOVED.value());
-    assert!(min > 0 && next == min && max == 60, "moved to the oldest retained message: next {next}, min {min}");
-    let (offsets, _) = pull_offsets(&mut client, &Pull::new(GROUP, "Expiring", 0, next));
-    assert_eq!(offsets.first(), Some(&(min as u64)));
-    let response = client.must(Pull::new(GROUP, "Expiring", 0, next).request());
-    for record in pulled(&response) {
-        assert_eq!(record.body, body(record.queue_offset as usize), "retained messages are intact");
+    check_retained(&mut client, min);
+
+    // A restart finds the same oldest message.
+    assert!(broker.process.terminate(Duration::from_secs(10)));
+    broker.process = start_broker(broker.port, &broker._dir.path().join("store"), None, &settings);
+    let mut client = TryClient::connect(broker.port).expect("connect after restart");
+    let (code, next, min_after, max) = pull_outcome(&mut client, &Pull::new(GROUP, "Expiring", 0, 0));
+    assert_eq!((code, max), (ResponseCode::PULL_OFFSET_MOVED.value(), 60));
+    assert!(min_after >= min && next == min_after, "after the restart: next {next}, min {min_after} (was {min})");
+    check_retained(&mut client, min_after);
+}
+
+fn expiring_body(n: u64) -> Vec<u8> {
+    format!("{n:04} ").repeat(60).into_bytes()
+}
+
+/// Pulling from `min` returns the messages from `min` to the end, intact.
+fn check_retained(client: &mut TryClient, min: i64) {
+    let mut offset = min;
+    while offset < 60 {
+        let response = client.must(Pull::new(GROUP, "Expiring", 0, offset).request());
+        assert_eq!(response.code, 0, "pull at {offset}: {:?}", response.remark);
+        for record in pulled(&response) {
+            assert_eq!(record.queue_offset, offset as u64);
+            assert_eq!(record.body, expiring_body(record.queue_offset), "retained messages are intact");
+            offset += 1;
+        }
+        assert_eq!(ext_i64(&response, "nextBeginOffset"), offset);
     }
 }
 
