@@ -137,6 +137,18 @@ fn sends_answer_where_each_message_went_and_pulls_return_the_records_byte_exact(
     assert_eq!(anywhere.code, 0);
     assert!((0..4).contains(&ext_i64(&anywhere, "queueId")));
 
+    // Java 4.x producers send over the VIP port (listenPort - 2); the offset id still names
+    // listenPort. The sysflag (here: compressed body) is stored as the producer set it.
+    let mut vip = TryClient::connect(broker.port - 2).expect("connect to the VIP port");
+    assert_eq!(vip.must(create_topic("Vip", 1)).code, 0);
+    let compressed = Outgoing::new("Vip", 0, &b"x\x9c not really zlib"[..], String::new());
+    let over_vip = vip.must(compressed.v2().with_ext("f", "1"));
+    assert_eq!(over_vip.code, 0, "{:?}", over_vip.remark);
+    assert_eq!(offset_id(over_vip.ext("msgId").expect("msgId")).store_host, store_host(broker.port));
+    client.wait_readable("Vip", 0, 1);
+    let stored = client.pull_all(GROUP, "Vip", 0).pop().expect("the VIP port's message");
+    assert_eq!((stored.sys_flag & 1, stored.body.as_slice()), (1, &compressed.body[..]), "stored as sent");
+
     // Everything sent to queue 2, read back: the records are exactly what the broker owed.
     client.wait_readable("Orders", 2, 5);
     let records = client.pull_all(GROUP, "Orders", 2);
