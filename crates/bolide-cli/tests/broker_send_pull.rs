@@ -18,12 +18,14 @@ use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
 use bytes::BytesMut;
 use messaging::{
-    batch_request, create_topic, ext_i64, properties, pulled, start_broker, Outgoing, Pull, Pulled, TryClient,
+    batch_request, create_topic, ext_i64, heartbeat, properties, pulled, start_broker, Outgoing, Pull, Pulled,
+    TryClient,
 };
 use serde_json::Value;
 use support::{start_namesrv, WireClient};
 
 const GROUP: &str = "e2e-consumers";
+const PUSH_GROUP: &str = "e2e-push-consumers";
 
 /// A broker on its own ports and data dir, without a name server.
 struct Broker {
@@ -475,16 +477,24 @@ fn a_held_pull_is_answered_as_soon_as_a_message_arrives() {
     let broker = broker(&[]);
     let mut producer = TryClient::connect(broker.port).expect("connect");
     assert_eq!(producer.must(create_topic("Held", 2)).code, 0);
+    // A push consumer: its subscription comes from its heartbeat (its connection stays open).
+    let mut member = TryClient::connect(broker.port).expect("connect");
+    assert_eq!(member.must(heartbeat("127.0.0.1@push", PUSH_GROUP, "Held", &["TagW"])).code, 0);
     let mut latencies = Vec::new();
     for round in 0..3u64 {
-        // Two consumers hold the same queue, one of them with a tag subscription.
-        let waiting: Vec<_> = ["*", "TagW || TagX"]
-            .iter()
-            .map(|subscription| {
-                let pull = Pull { queue_offset: round as i64, ..held_pull("Held", 0, subscription, 5000) };
-                pull_in_background(broker.port, pull)
-            })
-            .collect();
+        // Three consumers hold the same queue: with the subscription in the request (all, and
+        // by tag), and a push consumer (flags 0x3: commit offset and suspend, no subscription).
+        let in_request = ["*", "TagW || TagX"]
+            .map(|subscription| Pull { queue_offset: round as i64, ..held_pull("Held", 0, subscription, 5000) });
+        let push = Pull {
+            group: PUSH_GROUP.to_owned(),
+            sys_flag: 0x3,
+            commit_offset: round as i64,
+            subscription: None,
+            ..in_request[0].clone()
+        };
+        let waiting: Vec<_> =
+            in_request.into_iter().chain([push]).map(|pull| pull_in_background(broker.port, pull)).collect();
         std::thread::sleep(Duration::from_millis(300));
         for answered in &waiting {
             assert!(answered.try_recv().is_err(), "the pull is held while the queue has nothing new");
@@ -502,6 +512,13 @@ fn a_held_pull_is_answered_as_soon_as_a_message_arrives() {
             latencies.push(at.saturating_duration_since(sent_at));
         }
     }
+    let committed = producer.must(
+        RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET)
+            .with_ext("consumerGroup", PUSH_GROUP)
+            .with_ext("topic", "Held")
+            .with_ext("queueId", "0"),
+    );
+    assert_eq!(ext_i64(&committed, "offset"), 2, "the push consumer's last commit");
     eprintln!("long-poll wake latency (send → pull answer): {latencies:?}");
     for latency in latencies {
         assert!(latency < Duration::from_secs(1), "woken {latency:?} after the send");

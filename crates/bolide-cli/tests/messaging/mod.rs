@@ -12,6 +12,7 @@ use std::time::Duration;
 use bolide_protocol::frame::{self, FrameLimits};
 use bolide_protocol::message::batch::BatchEntry;
 use bolide_protocol::message::stored::messages;
+use bolide_protocol::message::tag::tags_code;
 use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_testkit::ServerProcess;
 use bytes::{Bytes, BytesMut};
@@ -193,6 +194,24 @@ impl Pull {
     }
 }
 
+/// HEART_BEAT of a push consumer of `group` subscribed to `topic` with the tags `tags` (`*`
+/// for all), as the Java client writes it (tag hash codes included).
+pub fn heartbeat(client_id: &str, group: &str, topic: &str, tags: &[&str]) -> RemotingCommand {
+    let sub_string = if tags.is_empty() { "*".to_owned() } else { tags.join(" || ") };
+    let code_set: Vec<i64> = tags.iter().map(|tag| tags_code(Some(tag))).collect();
+    let body = serde_json::json!({
+        "clientID": client_id,
+        "consumerDataSet": [{
+            "groupName": group, "consumeType": "CONSUME_PASSIVELY", "messageModel": "CLUSTERING",
+            "consumeFromWhere": "CONSUME_FROM_LAST_OFFSET", "unitMode": false,
+            "subscriptionDataSet": [{"classFilterMode": false, "codeSet": code_set, "expressionType": "TAG",
+                "subString": sub_string, "subVersion": 1, "tagsSet": tags, "topic": topic}]
+        }],
+        "producerDataSet": []
+    });
+    RemotingCommand::request(RequestCode::HEART_BEAT).with_body(serde_json::to_vec(&body).expect("JSON"))
+}
+
 /// A stored message read back from a pull body, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pulled {
@@ -263,7 +282,8 @@ impl TryClient {
         self.stream.local_addr().expect("connected socket")
     }
 
-    /// Sends `request` (JSON header) and reads its response.
+    /// Sends `request` (JSON header) and reads its response. Requests from the broker that
+    /// arrive first (NOTIFY_CONSUMER_IDS_CHANGED after a heartbeat) are skipped.
     pub fn call(&mut self, mut request: RemotingCommand) -> io::Result<RemotingCommand> {
         request.opaque = self.next_opaque;
         self.next_opaque += 1;
@@ -271,10 +291,12 @@ impl TryClient {
         frame::encode(&request, &mut out, FrameLimits::default()).map_err(io::Error::other)?;
         self.stream.write_all(&out)?;
         loop {
-            if let Some(response) = frame::decode(&mut self.buf, FrameLimits::default()).map_err(io::Error::other)? {
-                assert!(response.is_response(), "expected a response, got {response:?}");
-                assert_eq!(response.opaque, request.opaque, "one request at a time");
-                return Ok(response);
+            if let Some(frame) = frame::decode(&mut self.buf, FrameLimits::default()).map_err(io::Error::other)? {
+                if !frame.is_response() {
+                    continue;
+                }
+                assert_eq!(frame.opaque, request.opaque, "one request at a time");
+                return Ok(frame);
             }
             let mut chunk = [0u8; 65536];
             let n = self.stream.read(&mut chunk)?;
