@@ -328,6 +328,11 @@ fn pulls_answer_every_status_with_the_offset_to_continue_from() {
     const MOVED: i32 = 21;
 
     assert_eq!(pull_outcome(&mut client, &at(0)), (FOUND, 6, 0, 6));
+    // LITE_PULL_MESSAGE (361, flag 0x10) is served the same way.
+    let mut lite = Pull { sys_flag: 0x14, ..at(1) }.request();
+    lite.code = RequestCode::LITE_PULL_MESSAGE.value();
+    let lite = client.must(lite);
+    assert_eq!((lite.code, pulled(&lite).len(), ext_i64(&lite, "nextBeginOffset")), (FOUND, 5, 6));
     assert_eq!(pull_offsets(&mut client, &Pull { max_msg_nums: 2, ..at(2) }), (vec![2, 3], 4));
     assert_eq!(pull_outcome(&mut client, &at(6)), (NOT_FOUND, 6, 0, 6), "offset == max: caught up");
     assert_eq!(pull_outcome(&mut client, &at(9)), (MOVED, 6, 0, 6), "offset > max: back to max");
