@@ -168,6 +168,7 @@ fn acknowledged_messages_survive_kill_9_mid_stream() {
             (0..SENDERS).map(|sender| spawn_sender(port, format!("kill{cycle}"), sender, stop.clone())).collect();
         // Die at a different moment of each run, between 1 and 2 s in.
         std::thread::sleep(Duration::from_millis(1000 + 450 * cycle as u64));
+        // SIGKILL to the broker's PID (the child handle this test started): no chance to flush.
         broker.kill();
         let (mut cycle_acked, mut unanswered) = (0, 0);
         for sender in senders {

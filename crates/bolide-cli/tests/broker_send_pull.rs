@@ -29,7 +29,7 @@ const PUSH_GROUP: &str = "e2e-push-consumers";
 
 /// A broker on its own ports and data dir, without a name server.
 struct Broker {
-    _dir: TempDir,
+    dir: TempDir,
     port: u16,
     process: ServerProcess,
 }
@@ -38,7 +38,7 @@ fn broker(settings: &[&str]) -> Broker {
     let dir = temp_dir();
     let port = free_port_pair();
     let process = start_broker(port, &dir.path().join("store"), None, settings);
-    Broker { _dir: dir, port, process }
+    Broker { dir, port, process }
 }
 
 fn store_host(port: u16) -> SocketAddr {
@@ -155,8 +155,7 @@ fn sends_answer_where_each_message_went_and_pulls_return_the_records_byte_exact(
     client.wait_readable("Orders", 2, 5);
     let records = client.pull_all(GROUP, "Orders", 2);
     assert_eq!(records.len(), 5);
-    let ids: Vec<u64> =
-        [first_id, second_id].iter().chain(&batch_ids).map(|id| id.commit_log_offset).collect::<Vec<_>>();
+    let ids: Vec<u64> = [first_id, second_id].iter().chain(&batch_ids).map(|id| id.commit_log_offset).collect();
     for (n, (record, id)) in records.iter().zip(&ids).enumerate() {
         assert_eq!(record.queue_offset, n as u64, "consecutive queue offsets");
         assert_eq!(record.commit_log_offset, *id, "msgId {n} points at its record");
@@ -425,7 +424,7 @@ fn a_pull_below_the_retained_messages_is_moved_to_the_oldest_one() {
 
     // A restart finds the same oldest message.
     assert!(broker.process.terminate(Duration::from_secs(10)));
-    broker.process = start_broker(broker.port, &broker._dir.path().join("store"), None, &settings);
+    broker.process = start_broker(broker.port, &broker.dir.path().join("store"), None, &settings);
     let mut client = TryClient::connect(broker.port).expect("connect after restart");
     let (code, next, min_after, max) = pull_outcome(&mut client, &Pull::new(GROUP, "Expiring", 0, 0));
     assert_eq!((code, max), (ResponseCode::PULL_OFFSET_MOVED.value(), 60));
