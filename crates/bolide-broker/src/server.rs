@@ -48,10 +48,10 @@ pub enum BrokerError {
     #[error(transparent)]
     Persist(#[from] PersistError),
     /// The message store cannot be opened.
-    #[error("message store: {0}")]
+    #[error("message store")]
     Store(#[from] bolide_store::StoreError),
     /// A port cannot be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: String,
