@@ -76,8 +76,8 @@ impl PullHolds {
     }
 
     /// A message was dispatched to `topic`/`queue_id` at `queue_offset`: wakes the pulls it
-    /// serves.
-    pub fn arrived(&self, topic: &str, queue_id: i32, queue_offset: u64, tags_code: i64) {
+    /// serves (by tag code, and by its raw properties for SQL92 filters).
+    pub fn arrived(&self, topic: &str, queue_id: i32, queue_offset: u64, tags_code: i64, raw_properties: &[u8]) {
         if self.waiting.load(Ordering::Acquire) == 0 {
             return;
         }
@@ -87,7 +87,7 @@ impl PullHolds {
         let mut at = 0;
         while at < waiters.len() {
             let waiter = &waiters[at];
-            if queue_offset >= waiter.offset && waiter.filter.matches(tags_code) {
+            if queue_offset >= waiter.offset && waiter.filter.matches_message(tags_code, raw_properties) {
                 let waiter = waiters.swap_remove(at);
                 self.waiting.fetch_sub(1, Ordering::AcqRel);
                 let _ = waiter.wake.send(());
@@ -141,12 +141,12 @@ mod tests {
         let mut tagged = holds.hold("T", 0, 5, tag_a);
         let other_queue = holds.hold("T", 1, 0, all);
         assert_eq!(holds.len(), 3);
-        holds.arrived("T", 0, 4, 0);
+        holds.arrived("T", 0, 4, 0, b"");
         assert!(first.receiver.try_recv().is_err(), "below the wanted offset");
-        holds.arrived("T", 0, 5, 0);
+        holds.arrived("T", 0, 5, 0, b"");
         assert!(first.receiver.try_recv().is_ok());
         assert!(tagged.receiver.try_recv().is_err(), "tag does not match");
-        holds.arrived("T", 0, 6, bolide_protocol::message::tag::tags_code(Some("A")));
+        holds.arrived("T", 0, 6, bolide_protocol::message::tag::tags_code(Some("A")), b"");
         assert!(tagged.receiver.try_recv().is_ok());
         assert_eq!(holds.len(), 1);
         holds.release("T", 1, other_queue);

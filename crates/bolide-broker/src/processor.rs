@@ -34,6 +34,7 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
     use RequestCode as C;
     let in_memory: &[(RequestCode, Handler)] = &[
         (C::UNREGISTER_CLIENT, client::unregister_client),
+        (C::CHECK_CLIENT_CONFIG, client::check_client_config),
         (C::GET_CONSUMER_LIST_BY_GROUP, client::get_consumer_list_by_group),
         (C::GET_CONSUMER_CONNECTION_LIST, client::get_consumer_connection_list),
         (C::GET_PRODUCER_CONNECTION_LIST, client::get_producer_connection_list),

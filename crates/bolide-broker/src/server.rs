@@ -247,7 +247,13 @@ fn open_state(config: BrokerConfig) -> Result<Arc<State>, BrokerError> {
     let pulls = Arc::new(PullHolds::default());
     let woken = pulls.clone();
     store.set_arrival_listener(Arc::new(move |message| {
-        woken.arrived(message.topic(), message.queue_id(), message.queue_offset(), message.tags_code());
+        woken.arrived(
+            message.topic(),
+            message.queue_id(),
+            message.queue_offset(),
+            message.tags_code(),
+            message.properties(),
+        );
     }));
     let store_host = store_host(&config);
     let delay_levels = DelayLevels::new(config.delay_levels().map_err(|level| {

@@ -1,8 +1,9 @@
 //! Client membership: HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
-//! GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204).
+//! GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204), CHECK_CLIENT_CONFIG (46).
 
 use bolide_protocol::body::{
-    Connection, ConsumerConnection, ConsumerData, GetConsumerListByGroupResponseBody, HeartbeatData, ProducerConnection,
+    CheckClientRequestBody, Connection, ConsumerConnection, ConsumerData, GetConsumerListByGroupResponseBody,
+    HeartbeatData, ProducerConnection,
 };
 use bolide_protocol::header::{
     GetConsumerConnectionListRequestHeader, GetConsumerListByGroupRequestHeader,
@@ -15,6 +16,7 @@ use tracing::{info, warn};
 
 use super::{body, fail, header, persist_failed, success};
 use crate::client::ClientChannel;
+use crate::filter::MessageFilter;
 use crate::server::{now_ms, State};
 
 pub(super) fn heart_beat(
@@ -91,6 +93,29 @@ fn register_consumer(
         state.notify_consumer_ids_changed(group);
     }
     Ok(())
+}
+
+/// CHECK_CLIENT_CONFIG: a consumer about to subscribe with SQL92 asks whether the broker filters
+/// that way and whether its expression compiles (the answer points at the fault).
+pub(super) fn check_client_config(
+    state: &State,
+    _ctx: &RequestContext,
+    request: &RemotingCommand,
+) -> Result<RemotingCommand, ProcessError> {
+    let body: CheckClientRequestBody = body(request, "CHECK_CLIENT_CONFIG")?;
+    let Some(subscription) = body.subscription_data.filter(MessageFilter::is_sql92) else {
+        return Ok(success(request));
+    };
+    if !state.config.read().expect("config lock").enable_property_filter {
+        return Ok(fail(request, ResponseCode::SYSTEM_ERROR, super::pull::SQL92_REFUSED));
+    }
+    match super::pull::compiled_selector(&subscription.sub_string) {
+        Ok(_) => Ok(success(request)),
+        Err(err) => {
+            warn!(group = %body.group, client_id = %body.client_id, "SQL92 subscription refused: {err}");
+            Ok(fail(request, ResponseCode::SUBSCRIPTION_PARSE_FAILED, err.to_string()))
+        }
+    }
 }
 
 pub(super) fn unregister_client(

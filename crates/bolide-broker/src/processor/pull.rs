@@ -7,12 +7,15 @@
 //! in [`PullHolds`](crate::long_polling::PullHolds) until a matching message arrives or the hold
 //! time ends, then reads once more.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use bolide_filter::{FilterError, Selector};
 use bolide_protocol::body::{SubscriptionData, PERM_READ};
 use bolide_protocol::header::pull_message::{FLAG_COMMIT_OFFSET, FLAG_SUBSCRIPTION, FLAG_SUSPEND};
 use bolide_protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use bolide_protocol::message::StoredMessage;
 use bolide_protocol::{RemotingCommand, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
 use bolide_store::{GetMessageStatus, GetMessagesResult};
@@ -20,11 +23,11 @@ use bytes::BytesMut;
 use tracing::debug;
 
 use super::{fail, header};
-use crate::filter::MessageFilter;
+use crate::filter::{MessageFilter, EXPRESSION_TYPE_SQL92};
 use crate::server::State;
 
 /// SQL92 is not served: what the Java broker says when its property filter is off.
-const SQL92_REFUSED: &str = "The broker does not support consumer to filter message by SQL92";
+pub(super) const SQL92_REFUSED: &str = "The broker does not support consumer to filter message by SQL92";
 
 /// PULL_MESSAGE and LITE_PULL_MESSAGE.
 pub(super) async fn pull_message(
@@ -120,9 +123,19 @@ fn check(
     }
     let subscription = if header.has_flag(FLAG_SUBSCRIPTION) {
         let expression = header.subscription.as_deref().unwrap_or("*");
-        SubscriptionData {
-            expression_type: header.expression_type().to_owned(),
-            ..SubscriptionData::tag(topic, expression, header.sub_version)
+        if header.expression_type().eq_ignore_ascii_case(EXPRESSION_TYPE_SQL92) {
+            SubscriptionData {
+                topic: topic.clone(),
+                sub_string: expression.to_owned(),
+                expression_type: EXPRESSION_TYPE_SQL92.to_owned(),
+                sub_version: header.sub_version,
+                ..SubscriptionData::default()
+            }
+        } else {
+            SubscriptionData {
+                expression_type: header.expression_type().to_owned(),
+                ..SubscriptionData::tag(topic, expression, header.sub_version)
+            }
         }
     } else {
         let clients = state.clients.lock().expect("client lock");
@@ -146,10 +159,18 @@ fn check(
         }
         found.clone()
     };
-    if !subscription.expression_type.is_empty() && !subscription.expression_type.eq_ignore_ascii_case("TAG") {
+    if !MessageFilter::is_sql92(&subscription) {
+        return Ok(MessageFilter::from_subscription(&subscription));
+    }
+    if !config.enable_property_filter {
         return Err((ResponseCode::SYSTEM_ERROR, SQL92_REFUSED.to_owned()));
     }
-    Ok(MessageFilter::from_subscription(&subscription))
+    compiled_selector(&subscription.sub_string).map(MessageFilter::Sql).map_err(|err| {
+        (
+            ResponseCode::SUBSCRIPTION_PARSE_FAILED,
+            format!("parse the consumer's subscription[{}] failed, group: {group}: {err}", subscription.sub_string),
+        )
+    })
 }
 
 fn read(
@@ -180,10 +201,54 @@ fn read(
             total_bytes: 0,
         });
     };
-    state
-        .store
-        .get_messages_filtered(&header.topic, header.queue_id, offset, count, max_bytes, &|code| filter.matches(code))
+    let mut result =
+        state.store.get_messages_filtered(&header.topic, header.queue_id, offset, count, max_bytes, &|code| {
+            filter.matches(code)
+        })?;
+    if matches!(filter, MessageFilter::Sql(_)) && !result.messages.is_empty() {
+        keep_matching(&mut result, filter);
+    }
+    Ok(result)
 }
+
+/// SQL92: drops the messages whose properties do not match (Java's `isMatchedByCommitLog`).
+fn keep_matching(result: &mut GetMessagesResult, filter: &MessageFilter) {
+    let mut kept = 0;
+    for at in 0..result.messages.len() {
+        let matched = StoredMessage::decode(&result.messages[at])
+            .is_ok_and(|message| filter.matches_properties(message.properties()));
+        if matched {
+            result.messages.swap(kept, at);
+            result.queue_offsets.swap(kept, at);
+            kept += 1;
+        }
+    }
+    result.messages.truncate(kept);
+    result.queue_offsets.truncate(kept);
+    result.total_bytes = result.messages.iter().map(|message| message.len() as u64).sum();
+    if kept == 0 {
+        result.status = GetMessageStatus::NoMatchedMessage;
+    }
+}
+
+/// Compiled SQL92 selectors by expression, shared by every pull (Java keeps a parse cache too).
+pub(super) fn compiled_selector(expression: &str) -> Result<Arc<Selector>, FilterError> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Selector>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(found) = cache.lock().expect("selector cache lock").get(expression) {
+        return Ok(found.clone());
+    }
+    let selector = Arc::new(Selector::compile(expression)?);
+    let mut cache = cache.lock().expect("selector cache lock");
+    if cache.len() >= SELECTOR_CACHE_SIZE {
+        cache.clear();
+    }
+    cache.insert(expression.to_owned(), selector.clone());
+    Ok(selector)
+}
+
+/// Distinct SQL92 expressions kept compiled.
+const SELECTOR_CACHE_SIZE: usize = 1024;
 
 fn respond(
     state: &State,
