@@ -198,11 +198,10 @@ mod tests {
         let levels = config.delay_levels().expect("stock levels");
         assert_eq!(levels.len(), 18);
         assert_eq!((levels[0], levels[17]), (Duration::from_secs(1), Duration::from_secs(7_200)));
-        assert_eq!(parse_delay_levels("1s 2m 1d"), Ok(vec![
-            Duration::from_secs(1),
-            Duration::from_secs(120),
-            Duration::from_secs(86_400)
-        ]));
+        assert_eq!(
+            parse_delay_levels("1s 2m 1d"),
+            Ok(vec![Duration::from_secs(1), Duration::from_secs(120), Duration::from_secs(86_400)])
+        );
         let bad = StoreConfig { message_delay_level: "1s 5x".to_owned(), ..StoreConfig::default() };
         let err = bad.validate().expect_err("invalid").to_string();
         assert!(err.contains("messageDelayLevel") && err.contains("5x"), "{err}");

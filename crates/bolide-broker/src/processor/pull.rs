@@ -91,12 +91,14 @@ fn check(
         None if config.auto_create_subscription_group => state.find_or_create_group(group).ok_or_else(|| {
             (ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST, format!("subscription group [{group}] does not exist"))
         })?,
-        None => return Err((
-            ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
-            format!(
+        None => {
+            return Err((
+                ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
+                format!(
                 "subscription group [{group}] does not exist; create it with `bolide admin updateSubGroup -g {group}`"
             ),
-        )),
+            ))
+        }
     };
     if !group_config.consume_enable {
         return Err((ResponseCode::NO_PERMISSION, format!("subscription group no permission, {group}")));

@@ -103,12 +103,8 @@ impl MessageStore {
             .iter()
             .map(|delay| delay.as_millis() as i64)
             .collect();
-        let dispatcher = Arc::new(Dispatcher::new(
-            Arc::clone(&commit_log),
-            Arc::clone(&queues),
-            index.clone(),
-            delay_levels_ms,
-        ));
+        let dispatcher =
+            Arc::new(Dispatcher::new(Arc::clone(&commit_log), Arc::clone(&queues), index.clone(), delay_levels_ms));
         let parts = Parts {
             config: &config,
             commit_log: &commit_log,
