@@ -74,7 +74,8 @@ impl DelayOffsetTable {
     /// Records the next offset of `level`.
     pub fn set(&mut self, level: i32, offset: u64) {
         let offset = i64::try_from(offset).expect("queue offsets fit in i64");
-        if self.offsets.insert(level, offset) != Some(offset) {
+        if self.offsets.get(&level) != Some(&offset) {
+            self.offsets.insert(level, offset);
             self.dirty = true;
         }
     }
@@ -180,12 +181,16 @@ impl Walker {
             self.store.min_queue_offset(SCHEDULE_TOPIC, queue_id),
             self.store.max_queue_offset(SCHEDULE_TOPIC, queue_id),
         );
+        if max == 0 {
+            return Ok(None);
+        }
         let stored = self.offsets.get(level);
         let mut offset = stored.clamp(min, max);
         if offset != stored {
             warn!(level, stored, corrected = offset, min, max, "delay offset outside its queue; corrected");
-            self.offsets.set(level, offset);
         }
+        // As in Java, every level with a queue appears in the file, delivered or not.
+        self.offsets.set(level, offset);
         let delay_ms = self.levels.delay(level).as_millis() as i64;
         while offset < max {
             let entries = self
