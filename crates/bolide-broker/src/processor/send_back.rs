@@ -142,7 +142,7 @@ fn store_copy(state: &State, group: &str, message: &StoredMessage<'_>, target: S
         SendBackTarget::Retry { .. } => state.create_retry_topic(group),
         SendBackTarget::DeadLetter => state.create_dlq_topic(group),
     }
-    .map_err(|err| format!("retry topic of {group} not created: {err}"))?;
+    .map_err(|err| format!("retry or dead-letter topic of group {group} not created: {err}"))?;
     let topic_name = topic_config.topic_name.clone();
     if topic_config.perm & PERM_WRITE == 0 {
         return Err(format!("the topic[{topic_name}] sending message is forbidden"));
