@@ -10,7 +10,7 @@ use std::time::Duration;
 use bolide_config::{define_config, ConfigError};
 
 /// The 18 delay levels of a stock broker.
-pub const DEFAULT_MESSAGE_DELAY_LEVEL: &str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h";
+pub const DEFAULT_MESSAGE_DELAY_LEVEL: &str = bolide_store::DEFAULT_MESSAGE_DELAY_LEVEL;
 
 fn default_store_root() -> PathBuf {
     let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
@@ -211,7 +211,7 @@ impl BrokerConfig {
     /// # Errors
     /// The first entry that is not a duration.
     pub fn delay_levels(&self) -> Result<Vec<Duration>, String> {
-        self.message_delay_level.split_whitespace().map(|level| parse_duration(level).ok_or(level.to_owned())).collect()
+        bolide_store::config::parse_delay_levels(&self.message_delay_level)
     }
 
     /// The message store's settings: root, commit log path and segment sizes, flush, retention
@@ -236,6 +236,7 @@ impl BrokerConfig {
             disk_max_used_space_ratio: u64::from(self.disk_max_used_space_ratio),
             max_message_size: u64::from(self.max_message_size),
             message_index_enable: self.message_index_enable,
+            message_delay_level: self.message_delay_level.clone(),
             ..defaults
         }
     }
@@ -244,19 +245,6 @@ impl BrokerConfig {
     pub fn config_dir(&self) -> PathBuf {
         self.store_path_root_dir.join("config")
     }
-}
-
-fn parse_duration(text: &str) -> Option<Duration> {
-    let unit = text.chars().last()?;
-    let seconds_per_unit = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3_600,
-        'd' => 86_400,
-        _ => return None,
-    };
-    let count: u64 = text[..text.len() - 1].parse().ok()?;
-    Some(Duration::from_secs(count.checked_mul(seconds_per_unit)?))
 }
 
 /// Topic, group, broker and cluster names: `[%|a-zA-Z0-9_-]`, 1 to 127 characters.

@@ -2,7 +2,8 @@
 //!
 //! Module map:
 //! - [`config`]: `broker.conf` settings; [`persist`]: atomic JSON config files;
-//! - [`delay`]: delay levels and the schedule topic; [`filter`]: tag filtering;
+//! - [`delay`]: delay levels and the schedule topic; [`schedule`]: the service that delivers
+//!   delayed messages when due; [`filter`]: tag filtering;
 //!   [`long_polling`]: pulls held until messages arrive; [`stats`]: message counters;
 //! - [`topic`], [`subscription`], [`offset`]: the topic table, subscription groups and consumer
 //!   offsets, each persisted under `storePathRootDir/config`;
@@ -24,6 +25,7 @@ pub mod namesrv_registration;
 pub mod offset;
 pub mod persist;
 mod processor;
+pub mod schedule;
 pub mod server;
 pub mod stats;
 pub mod subscription;

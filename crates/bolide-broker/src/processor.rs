@@ -12,6 +12,7 @@ mod lookup;
 mod offset;
 mod pull;
 mod send;
+mod send_back;
 mod subscription;
 mod topic;
 
@@ -63,6 +64,8 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::DELETE_TOPIC_IN_BROKER, topic::delete_topic_in_broker),
         (C::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, subscription::update_and_create_subscription_group),
         (C::DELETE_SUBSCRIPTIONGROUP, subscription::delete_subscription_group),
+        // Also appends to the store, which may wait for the disk under SYNC_FLUSH.
+        (C::CONSUMER_SEND_MSG_BACK, send_back::consumer_send_msg_back),
     ];
     for (code, handler) in persisting {
         register_blocking(registry, state, *code, *handler);

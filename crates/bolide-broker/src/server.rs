@@ -26,6 +26,7 @@ use crate::long_polling::PullHolds;
 use crate::namesrv_registration::Registrar;
 use crate::offset::ConsumerOffsetTable;
 use crate::persist::PersistError;
+use crate::schedule::ScheduleService;
 use crate::stats::Stats;
 use crate::subscription::SubscriptionGroupTable;
 use crate::topic::{dlq_topic, retry_topic, AutoCreate, TopicConfigTable, AUTO_CREATE_TOPIC};
@@ -292,6 +293,8 @@ pub async fn serve(
 ) -> Result<(), BrokerError> {
     let state = open_state(config)?;
     let registrar = Arc::new(Registrar::new(&state.config())?);
+    let schedule =
+        ScheduleService::start(state.store.clone(), state.delay_levels.clone(), &state.config().config_dir())?;
     let (stop_sender, stop) = watch::channel(false);
     let local: SocketAddr = listener.local_addr().map_err(bolide_remoting::RemotingError::from)?;
     let vip_local: SocketAddr = vip.local_addr().map_err(bolide_remoting::RemotingError::from)?;
@@ -314,6 +317,7 @@ pub async fn serve(
         pulls.close();
     });
     tasks.shutdown().await;
+    stop_schedule(schedule).await;
     persist_all(&state).await;
     close_store(&state).await;
     registrar.unregister_all().await;
@@ -365,6 +369,14 @@ async fn persist_all(state: &Arc<State>) {
         Ok(Ok(())) => info!("{}", lifecycle::STATE_PERSISTED),
         Ok(Err(err)) => error!(error = %err, "state not persisted at shutdown; recent offsets may be lost"),
         Err(err) => error!(error = %err, "persist task failed at shutdown"),
+    }
+}
+
+/// Stops the schedule service (it persists `delayOffset.json` on its way out) before the store
+/// closes under it.
+async fn stop_schedule(schedule: ScheduleService) {
+    if let Err(err) = tokio::task::spawn_blocking(move || schedule.stop()).await {
+        error!(error = %err, "schedule service stop task failed");
     }
 }
 

@@ -1,10 +1,14 @@
 //! Store settings, named like RocketMQ's `MessageStoreConfig` keys (camelCase in files).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::error::StoreError;
+
+/// The 18 delay levels of a stock broker (`messageDelayLevel`).
+pub const DEFAULT_MESSAGE_DELAY_LEVEL: &str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h";
 
 /// When appends become durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -66,6 +70,10 @@ pub struct StoreConfig {
     pub max_hash_slot_num: u32,
     /// Entries per index file (20,000,000).
     pub max_index_num: u32,
+    /// The delay levels, space-separated durations with a unit (`s`, `m`, `h`, `d`), level 1
+    /// first (the 18 stock levels). The schedule topic's consume queue entries carry
+    /// `store time + delay of the level` as their tags code.
+    pub message_delay_level: String,
     /// Bolide extension, the documented way past a corrupt commit log: when recovery reports
     /// corruption at this exact offset, discard the log from there on instead of failing.
     pub truncate_corrupt_commit_log_at: Option<u64>,
@@ -97,6 +105,7 @@ impl Default for StoreConfig {
             message_index_enable: true,
             max_hash_slot_num: 5_000_000,
             max_index_num: 20_000_000,
+            message_delay_level: DEFAULT_MESSAGE_DELAY_LEVEL.to_owned(),
             truncate_corrupt_commit_log_at: None,
         }
     }
@@ -139,11 +148,62 @@ impl StoreConfig {
         if self.flush_interval_commit_log == 0 || self.flush_interval_consume_queue == 0 {
             return fail("flush intervals must be > 0");
         }
+        if let Err(level) = self.delay_levels() {
+            return fail(&format!("messageDelayLevel: {level:?} is not a duration such as 10s, 5m, 2h or 1d"));
+        }
         Ok(())
+    }
+
+    /// The delay levels (`messageDelayLevel`), level 1 first.
+    ///
+    /// # Errors
+    /// The first entry that is not a duration.
+    pub fn delay_levels(&self) -> Result<Vec<Duration>, String> {
+        parse_delay_levels(&self.message_delay_level)
     }
 
     /// Hours listed in `deleteWhen`.
     pub(crate) fn delete_hours(&self) -> Vec<u32> {
         self.delete_when.split(';').filter_map(|h| h.trim().parse().ok()).collect()
+    }
+}
+
+/// Parses a `messageDelayLevel` string: space-separated counts with a unit (`s`, `m`, `h`, `d`).
+///
+/// # Errors
+/// The first entry that is not such a duration.
+pub fn parse_delay_levels(text: &str) -> Result<Vec<Duration>, String> {
+    text.split_whitespace().map(|level| parse_duration(level).ok_or_else(|| level.to_owned())).collect()
+}
+
+fn parse_duration(text: &str) -> Option<Duration> {
+    let seconds_per_unit = match text.chars().last()? {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let count: u64 = text[..text.len() - 1].parse().ok()?;
+    Some(Duration::from_secs(count.checked_mul(seconds_per_unit)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delay_levels_parse_and_are_validated() {
+        let config = StoreConfig::default();
+        let levels = config.delay_levels().expect("stock levels");
+        assert_eq!(levels.len(), 18);
+        assert_eq!((levels[0], levels[17]), (Duration::from_secs(1), Duration::from_secs(7_200)));
+        assert_eq!(
+            parse_delay_levels("1s 2m 1d"),
+            Ok(vec![Duration::from_secs(1), Duration::from_secs(120), Duration::from_secs(86_400)])
+        );
+        let bad = StoreConfig { message_delay_level: "1s 5x".to_owned(), ..StoreConfig::default() };
+        let err = bad.validate().expect_err("invalid").to_string();
+        assert!(err.contains("messageDelayLevel") && err.contains("5x"), "{err}");
     }
 }

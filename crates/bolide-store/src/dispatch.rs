@@ -10,13 +10,16 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use bolide_protocol::message::properties::KEYS;
+use bolide_protocol::message::properties::{DELAY, KEYS};
 use bolide_protocol::message::{Record, StoredMessage, TransactionType};
 
 use crate::commit_log::CommitLog;
 use crate::consume_queue::{ConsumeQueueEntry, ConsumeQueues};
 use crate::error::StoreError;
 use crate::index::IndexService;
+
+/// The topic delayed messages wait in; its tags codes are delivery times.
+pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
 /// Bytes read per dispatch step.
 const DISPATCH_RUN_BYTES: u64 = 1024 * 1024;
@@ -31,6 +34,8 @@ pub(crate) struct Dispatcher {
     commit_log: Arc<CommitLog>,
     queues: Arc<ConsumeQueues>,
     index: Option<Arc<IndexService>>,
+    /// Delay of each level in ms, level 1 first (`messageDelayLevel`).
+    delay_levels_ms: Vec<i64>,
     /// Commit log offset up to which every record has been dispatched.
     dispatched_offset: AtomicU64,
     /// Store timestamp of the last dispatched record.
@@ -61,11 +66,13 @@ impl Dispatcher {
         commit_log: Arc<CommitLog>,
         queues: Arc<ConsumeQueues>,
         index: Option<Arc<IndexService>>,
+        delay_levels_ms: Vec<i64>,
     ) -> Self {
         Dispatcher {
             commit_log,
             queues,
             index,
+            delay_levels_ms,
             dispatched_offset: AtomicU64::new(0),
             dispatched_timestamp_ms: AtomicI64::new(0),
             progress: (Mutex::new(()), Condvar::new()),
@@ -101,7 +108,7 @@ impl Dispatcher {
             let entry = ConsumeQueueEntry {
                 commit_log_offset: message.commit_log_offset(),
                 size: message.total_size() as u32,
-                tags_code: message.tags_code(),
+                tags_code: self.tags_code(message),
             };
             self.queues.get_or_create(message.topic(), message.queue_id())?.put(message.queue_offset(), entry)?;
             if let Some(listener) = self.arrivals.0.get() {
@@ -122,6 +129,22 @@ impl Dispatcher {
         }
         self.dispatched_timestamp_ms.store(message.store_timestamp_ms(), Ordering::Release);
         Ok(())
+    }
+
+    /// The consume queue tags code: the tag hash, except in the schedule topic, where it is the
+    /// delivery time `store time + delay of the DELAY level` (level clamped to the highest; an
+    /// unknown level waits 1 s), as Java's `computeDeliverTimestamp` makes it.
+    fn tags_code(&self, message: &StoredMessage<'_>) -> i64 {
+        if message.topic() != SCHEDULE_TOPIC {
+            return message.tags_code();
+        }
+        let level = message.property(DELAY).and_then(|value| value.trim().parse::<i64>().ok()).unwrap_or(0);
+        if level <= 0 {
+            return message.tags_code();
+        }
+        let level = level.min(self.delay_levels_ms.len() as i64);
+        let delay_ms = usize::try_from(level - 1).ok().and_then(|index| self.delay_levels_ms.get(index));
+        message.store_timestamp_ms() + delay_ms.copied().unwrap_or(1_000)
     }
 
     /// Dispatches everything published so far; returns the number of records dispatched.

@@ -41,9 +41,9 @@ mod sys;
 
 pub use commit_log::flush::DurableCallback;
 pub use commit_log::AppendResult;
-pub use config::{FlushDiskType, StoreConfig};
+pub use config::{FlushDiskType, StoreConfig, DEFAULT_MESSAGE_DELAY_LEVEL};
 pub use consume_queue::{ConsumeQueueEntry, ENTRY_SIZE as CONSUME_QUEUE_ENTRY_SIZE};
-pub use dispatch::ArrivalListener;
+pub use dispatch::{ArrivalListener, SCHEDULE_TOPIC};
 pub use error::StoreError;
 pub use index::MAX_QUERY_RESULTS;
 pub use retention::RetentionReport;

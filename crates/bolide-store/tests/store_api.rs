@@ -215,3 +215,37 @@ fn second_open_of_the_same_directory_is_refused() {
     let _store = MessageStore::open(small_config(dir.path())).expect("open");
     assert!(matches!(MessageStore::open(small_config(dir.path())), Err(StoreError::Locked(_))));
 }
+
+#[test]
+fn schedule_topic_entries_carry_the_delivery_time() {
+    use bolide_protocol::message::properties::{write_item, DELAY, REAL_QID, REAL_TOPIC, TAGS};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = bolide_store::StoreConfig { message_delay_level: "2s 7s 1m".to_owned(), ..small_config(dir.path()) };
+    let store = MessageStore::open(config.clone()).expect("open");
+    let scheduled = |level: &str| {
+        let mut out = Vec::new();
+        for (name, value) in [(TAGS, "TagA"), (DELAY, level), (REAL_TOPIC, "T"), (REAL_QID, "0")] {
+            write_item(&mut out, name, value);
+        }
+        out
+    };
+    let (two, nine) = (scheduled("2"), scheduled("9"));
+    let level_two = store.append(&record(bolide_store::SCHEDULE_TOPIC, 1, b"a", &two)).expect("append");
+    let clamped = store.append(&record(bolide_store::SCHEDULE_TOPIC, 2, b"b", &nine)).expect("append");
+    store.append(&record("T", 0, b"c", &props(Some("TagA"), None, None))).expect("append");
+    assert!(store.wait_dispatched(WAIT));
+    let entries = store.queue_entries(bolide_store::SCHEDULE_TOPIC, 1, 0, 10).expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].1.commit_log_offset, level_two.commit_log_offset);
+    assert_eq!(entries[0].1.tags_code, level_two.store_timestamp_ms + 7_000);
+    let entries = store.queue_entries(bolide_store::SCHEDULE_TOPIC, 2, 0, 10).expect("entries");
+    assert_eq!(entries[0].1.tags_code, clamped.store_timestamp_ms + 60_000, "level above the highest is clamped");
+    let entries = store.queue_entries("T", 0, 0, 10).expect("entries");
+    assert_eq!(entries[0].1.tags_code, 2_598_919, "other topics keep the tag hash");
+    assert!(store.queue_entries("nope", 0, 0, 10).expect("unknown queue").is_empty());
+    store.close().expect("close");
+    // Recovery rebuilds the same entries (a crash re-dispatches from the checkpoint).
+    let store = MessageStore::open(config).expect("reopen");
+    let entries = store.queue_entries(bolide_store::SCHEDULE_TOPIC, 1, 0, 10).expect("entries");
+    assert_eq!(entries[0].1.tags_code, level_two.store_timestamp_ms + 7_000);
+}

@@ -215,7 +215,7 @@ async fn find_or_create_topic(
     }
 }
 
-fn random_queue(write_queue_nums: i32) -> i32 {
+pub(super) fn random_queue(write_queue_nums: i32) -> i32 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(now_ms());

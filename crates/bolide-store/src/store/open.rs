@@ -97,7 +97,14 @@ impl MessageStore {
             config.mapped_file_size_commit_log,
             config.max_message_size,
         )?);
-        let dispatcher = Arc::new(Dispatcher::new(Arc::clone(&commit_log), Arc::clone(&queues), index.clone()));
+        let delay_levels_ms = config
+            .delay_levels()
+            .map_err(|level| StoreError::Config(format!("messageDelayLevel: {level:?} is not a duration")))?
+            .iter()
+            .map(|delay| delay.as_millis() as i64)
+            .collect();
+        let dispatcher =
+            Arc::new(Dispatcher::new(Arc::clone(&commit_log), Arc::clone(&queues), index.clone(), delay_levels_ms));
         let parts = Parts {
             config: &config,
             commit_log: &commit_log,

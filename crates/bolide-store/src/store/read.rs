@@ -5,6 +5,7 @@ use bolide_protocol::message::StoredMessage;
 use bytes::Bytes;
 
 use super::MessageStore;
+use crate::consume_queue::ConsumeQueueEntry;
 use crate::error::StoreError;
 use crate::index::MAX_QUERY_RESULTS;
 
@@ -170,6 +171,25 @@ impl MessageStore {
     /// Queue ids that have a consume queue for `topic`, ascending.
     pub fn queue_ids(&self, topic: &str) -> Vec<i32> {
         self.inner.queues.queue_ids(topic)
+    }
+
+    /// Up to `max_count` consume queue entries of a queue from `queue_offset` (raised to the
+    /// queue's min offset), with their queue offsets; empty for an unknown queue. The schedule
+    /// service walks `SCHEDULE_TOPIC_XXXX` with it: there the tags code is the delivery time.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn queue_entries(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        queue_offset: u64,
+        max_count: usize,
+    ) -> Result<Vec<(u64, ConsumeQueueEntry)>, StoreError> {
+        match self.inner.queues.get(topic, queue_id) {
+            Some(queue) => queue.entries(queue_offset, max_count),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The whole record at a commit log offset (zero-copy slice).
