@@ -57,6 +57,14 @@ fn assert_refused(response: &RemotingCommand, code: ResponseCode, remark_parts: 
     }
 }
 
+/// A refused send: the code, the remark, and the trace fields the Java broker puts on every send
+/// answer.
+fn assert_send_refused(response: &RemotingCommand, code: ResponseCode, remark_parts: &[&str]) {
+    assert_refused(response, code, remark_parts);
+    assert_eq!(response.ext("MSG_REGION"), Some("DefaultRegion"));
+    assert_eq!(response.ext("TRACE_ON"), Some("true"));
+}
+
 /// The record the broker must have written for `sent` at `pulled`'s offsets and store time:
 /// encoded here, independently of the broker, and compared byte for byte.
 fn expected_record(sent: &Outgoing, born_host: SocketAddr, store_port: u16, props: &[u8], at: &Pulled) -> Vec<u8> {
@@ -187,17 +195,21 @@ fn refused_sends_carry_the_java_codes_and_say_what_to_fix() {
     };
     for v1 in [false, true] {
         let illegal = send(&mut client, "bad/topic name", 0, b"x".to_vec(), v1);
-        assert_refused(&illegal, ResponseCode::INVALID_PARAMETER, &["illegal characters", "a-zA-Z0-9"]);
+        assert_send_refused(&illegal, ResponseCode::INVALID_PARAMETER, &["illegal characters", "a-zA-Z0-9"]);
         let long = send(&mut client, &"T".repeat(128), 0, b"x".to_vec(), v1);
-        assert_refused(&long, ResponseCode::INVALID_PARAMETER, &["longer than", "127"]);
+        assert_send_refused(&long, ResponseCode::INVALID_PARAMETER, &["longer than", "127"]);
         let system = send(&mut client, "SCHEDULE_TOPIC_XXXX", 0, b"x".to_vec(), v1);
-        assert_refused(&system, ResponseCode::NO_PERMISSION, &["SCHEDULE_TOPIC_XXXX", "forbidden"]);
+        assert_send_refused(&system, ResponseCode::NO_PERMISSION, &["SCHEDULE_TOPIC_XXXX", "forbidden"]);
         let large = send(&mut client, "Known", 0, vec![b'x'; 1025], v1);
-        assert_refused(&large, ResponseCode::MESSAGE_ILLEGAL, &["1024", "maxMessageSize"]);
+        assert_send_refused(&large, ResponseCode::MESSAGE_ILLEGAL, &["1024", "maxMessageSize"]);
         let queue = send(&mut client, "Known", 4, b"x".to_vec(), v1);
-        assert_refused(&queue, ResponseCode::INVALID_PARAMETER, &["queueId[4]", "4 queues"]);
+        assert_send_refused(&queue, ResponseCode::INVALID_PARAMETER, &["queueId[4]", "4 queues"]);
         let unknown = send(&mut client, "Unknown", 0, b"x".to_vec(), v1);
-        assert_refused(&unknown, ResponseCode::TOPIC_NOT_EXIST, &["topic[Unknown] not exist", "autoCreateTopicEnable"]);
+        assert_send_refused(
+            &unknown,
+            ResponseCode::TOPIC_NOT_EXIST,
+            &["topic[Unknown] not exist", "autoCreateTopicEnable"],
+        );
         assert!(
             unknown.remark.as_deref().unwrap_or("").contains("updateTopic"),
             "the remark names the command that creates the topic: {:?}",
@@ -207,13 +219,17 @@ fn refused_sends_carry_the_java_codes_and_say_what_to_fix() {
     // A topic without the write permission (perm 4: read only).
     assert_eq!(client.must(create_topic("ReadOnly", 2).with_ext("perm", "4")).code, 0);
     let read_only = send(&mut client, "ReadOnly", 0, b"x".to_vec(), false);
-    assert_refused(&read_only, ResponseCode::NO_PERMISSION, &["ReadOnly", "forbidden"]);
+    assert_send_refused(&read_only, ResponseCode::NO_PERMISSION, &["ReadOnly", "forbidden"]);
     // A batch with one oversized entry is refused whole.
     let header = Outgoing::new("Known", 1, Vec::new(), String::new());
     let big = vec![b'y'; 2000];
     let entries =
         [BatchEntry { flag: 0, body: b"fine", properties: b"" }, BatchEntry { flag: 0, body: &big, properties: b"" }];
-    assert_refused(&client.must(batch_request(&header, &entries)), ResponseCode::MESSAGE_ILLEGAL, &["maxMessageSize"]);
+    assert_send_refused(
+        &client.must(batch_request(&header, &entries)),
+        ResponseCode::MESSAGE_ILLEGAL,
+        &["maxMessageSize"],
+    );
     // Nothing refused was stored, and the topic was not created.
     for queue in 0..4 {
         assert!(client.pull_all(GROUP, "Known", queue).is_empty(), "queue {queue} stays empty");

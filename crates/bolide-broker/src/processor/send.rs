@@ -50,8 +50,22 @@ impl Refusal {
     }
 }
 
-/// SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
+/// SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE. Every answer, refusals included, carries
+/// `MSG_REGION` and `TRACE_ON` as the Java broker's do.
 pub(super) async fn send_message(
+    state: Arc<State>,
+    ctx: RequestContext,
+    request: RemotingCommand,
+) -> Result<RemotingCommand, ProcessError> {
+    let region = state.config.read().expect("config lock").region_id.clone();
+    let response = send(state, ctx, request).await?;
+    if response.ext("MSG_REGION").is_some() {
+        return Ok(response);
+    }
+    Ok(response.with_ext("MSG_REGION", region).with_ext("TRACE_ON", "true"))
+}
+
+async fn send(
     state: Arc<State>,
     ctx: RequestContext,
     request: RemotingCommand,
