@@ -258,6 +258,19 @@ fn respond(
 ) -> Result<RemotingCommand, ProcessError> {
     let result = match result {
         Ok(result) => result,
+        // Retention removed the file being read: Java's MESSAGE_WAS_REMOVING, retried at once.
+        Err(bolide_store::StoreError::OffsetNotFound { .. }) => {
+            let header_out = PullMessageResponseHeader {
+                suggest_which_broker_id: 0,
+                next_begin_offset: header.queue_offset,
+                min_offset: state.store.min_queue_offset(&header.topic, header.queue_id) as i64,
+                max_offset: state.store.max_queue_offset(&header.topic, header.queue_id) as i64,
+                ..Default::default()
+            };
+            return Ok(RemotingCommand::response_to(request, ResponseCode::PULL_RETRY_IMMEDIATELY)
+                .with_header(&header_out)
+                .with_remark("the messages were being removed; pull again"));
+        }
         Err(err) => return Ok(fail(request, ResponseCode::SYSTEM_ERROR, format!("store read failed: {err}"))),
     };
     let code = match result.status {
