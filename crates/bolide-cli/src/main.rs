@@ -1,5 +1,6 @@
 //! `bolide`: one binary with a subcommand per server or tool.
 
+mod admin;
 mod broker;
 mod logging;
 mod namesrv;
@@ -24,6 +25,8 @@ enum Command {
     /// Run everything in one process with embedded defaults: the quickest way to get a server
     /// the official clients can use.
     Standalone(standalone::StandaloneArgs),
+    /// Operate a cluster with mqadmin's commands and flags (topics, groups, brokers, messages).
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -33,6 +36,7 @@ fn main() -> std::process::ExitCode {
         Command::Namesrv(args) => namesrv::main(args),
         Command::Broker(args) => broker::main(args),
         Command::Standalone(args) => standalone::main(args),
+        Command::Admin(args) => admin::main(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

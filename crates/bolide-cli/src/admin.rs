@@ -1,0 +1,155 @@
+//! `bolide admin`: operations commands with mqadmin's names and flags (`-n` name servers, `-c`
+//! cluster, `-b` broker address, `-t` topic, `-g` group …). Every command prints an aligned table
+//! or text, or one JSON document with `--json`; a failure is one line on stderr and exit status 1.
+
+mod client;
+mod cluster;
+mod group;
+mod message;
+mod output;
+mod topic;
+
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use client::{Admin, DEFAULT_NAMESRV};
+use output::Output;
+
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  bolide admin clusterList -n 127.0.0.1:9876\n  bolide admin updateTopic -n 127.0.0.1:9876 -c DefaultCluster -t Orders -r 8 -w 8\n  bolide admin topicRoute -t Orders --json"
+)]
+pub struct AdminArgs {
+    /// Name server addresses, `host:port;host:port` (also NAMESRV_ADDR).
+    #[arg(short = 'n', long = "namesrvAddr", env = "NAMESRV_ADDR", default_value = DEFAULT_NAMESRV, global = true)]
+    namesrv: String,
+    /// Print one JSON document instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Per-request timeout in milliseconds.
+    #[arg(long = "timeoutMillis", default_value_t = 5_000, global = true)]
+    timeout_ms: u64,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+/// Where a command acts: one broker, or every master of a cluster.
+#[derive(Args, Clone)]
+pub struct Target {
+    /// Broker address (host:port).
+    #[arg(short = 'b', long = "brokerAddr")]
+    broker: Option<String>,
+    /// Cluster name: every master broker of the cluster.
+    #[arg(short = 'c', long = "clusterName")]
+    cluster: Option<String>,
+}
+
+#[derive(Subcommand)]
+#[command(rename_all = "camelCase")]
+pub enum AdminCommand {
+    /// Create or update a topic on a broker or on every master of a cluster.
+    #[command(after_help = "Example: bolide admin updateTopic -c DefaultCluster -t Orders -r 8 -w 8 -p 6")]
+    UpdateTopic(topic::UpdateTopic),
+    /// Delete a topic from the brokers of a cluster and from the name servers.
+    #[command(after_help = "Example: bolide admin deleteTopic -c DefaultCluster -t Orders")]
+    DeleteTopic(topic::DeleteTopic),
+    /// List every topic the name servers know.
+    #[command(after_help = "Example: bolide admin topicList")]
+    TopicList(topic::TopicListArgs),
+    /// Show a topic's route: brokers and queues.
+    #[command(after_help = "Example: bolide admin topicRoute -t Orders")]
+    TopicRoute(topic::TopicArg),
+    /// Show the clusters a topic is served by.
+    #[command(after_help = "Example: bolide admin topicClusterList -t Orders")]
+    TopicClusterList(topic::TopicArg),
+    /// Change a topic's permission (2 write, 4 read, 6 both).
+    #[command(after_help = "Example: bolide admin updateTopicPerm -c DefaultCluster -t Orders -p 4")]
+    UpdateTopicPerm(topic::UpdateTopicPerm),
+    /// Create or update a subscription group.
+    #[command(after_help = "Example: bolide admin updateSubGroup -c DefaultCluster -g billing -r 16")]
+    UpdateSubGroup(group::UpdateSubGroup),
+    /// Delete a subscription group.
+    #[command(after_help = "Example: bolide admin deleteSubGroup -c DefaultCluster -g billing")]
+    DeleteSubGroup(group::DeleteSubGroup),
+    /// Show the live consumers of a group.
+    #[command(after_help = "Example: bolide admin consumerConnection -g billing")]
+    ConsumerConnection(group::ConsumerConnection),
+    /// Show the live producers of a group.
+    #[command(after_help = "Example: bolide admin producerConnection -g orders-producer -t Orders")]
+    ProducerConnection(group::ProducerConnection),
+    /// List the clusters and their brokers.
+    #[command(after_help = "Example: bolide admin clusterList")]
+    ClusterList(cluster::ClusterList),
+    /// Print a broker's settings.
+    #[command(after_help = "Example: bolide admin getBrokerConfig -b 127.0.0.1:10911")]
+    GetBrokerConfig(cluster::GetBrokerConfig),
+    /// Change one broker setting while it runs.
+    #[command(
+        after_help = "Example: bolide admin updateBrokerConfig -c DefaultCluster -k autoCreateTopicEnable -v false"
+    )]
+    UpdateBrokerConfig(cluster::UpdateBrokerConfig),
+    /// Print the name servers' settings.
+    #[command(after_help = "Example: bolide admin getNamesrvConfig")]
+    GetNamesrvConfig,
+    /// Change one name server setting on every name server.
+    #[command(after_help = "Example: bolide admin updateNamesrvConfig -k scanNotActiveBrokerInterval -v 5000")]
+    UpdateNamesrvConfig(cluster::KeyValue),
+    /// Put a KV config entry on every name server.
+    #[command(after_help = "Example: bolide admin updateKvConfig -s ORDER_TOPIC_CONFIG -k Orders -v broker-a:8")]
+    UpdateKvConfig(cluster::KvConfig),
+    /// Delete a KV config entry from every name server.
+    #[command(after_help = "Example: bolide admin deleteKvConfig -s ORDER_TOPIC_CONFIG -k Orders")]
+    DeleteKvConfig(cluster::KvKey),
+    /// Take write permission away from a broker (drain it before maintenance).
+    #[command(after_help = "Example: bolide admin wipeWritePerm -b broker-a")]
+    WipeWritePerm(cluster::BrokerName),
+    /// Give a broker its write permission back.
+    #[command(after_help = "Example: bolide admin addWritePerm -b broker-a")]
+    AddWritePerm(cluster::BrokerName),
+    /// Send one message.
+    #[command(after_help = "Example: bolide admin sendMessage -t Orders -p 'hello' -c TagA -k order-1")]
+    SendMessage(message::SendMessage),
+    /// Read messages of a topic from an offset and print them.
+    #[command(after_help = "Example: bolide admin consumeMessage -t Orders -c 10")]
+    ConsumeMessage(message::ConsumeMessage),
+}
+
+pub fn main(args: AdminArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let admin = Admin::new(&args.namesrv, Duration::from_millis(args.timeout_ms))?;
+        let result = run(&admin, args.command).await;
+        admin.shutdown().await;
+        result?.print(args.json);
+        Ok(())
+    })
+}
+
+async fn run(admin: &Admin, command: AdminCommand) -> Result<Output> {
+    use AdminCommand as C;
+    match command {
+        C::UpdateTopic(args) => topic::update_topic(admin, args).await,
+        C::DeleteTopic(args) => topic::delete_topic(admin, args).await,
+        C::TopicList(args) => topic::topic_list(admin, args).await,
+        C::TopicRoute(args) => topic::topic_route(admin, args).await,
+        C::TopicClusterList(args) => topic::topic_cluster_list(admin, args).await,
+        C::UpdateTopicPerm(args) => topic::update_topic_perm(admin, args).await,
+        C::UpdateSubGroup(args) => group::update_sub_group(admin, args).await,
+        C::DeleteSubGroup(args) => group::delete_sub_group(admin, args).await,
+        C::ConsumerConnection(args) => group::consumer_connection(admin, args).await,
+        C::ProducerConnection(args) => group::producer_connection(admin, args).await,
+        C::ClusterList(args) => cluster::cluster_list(admin, args).await,
+        C::GetBrokerConfig(args) => cluster::get_broker_config(admin, args).await,
+        C::UpdateBrokerConfig(args) => cluster::update_broker_config(admin, args).await,
+        C::GetNamesrvConfig => cluster::get_namesrv_config(admin).await,
+        C::UpdateNamesrvConfig(args) => cluster::update_namesrv_config(admin, args).await,
+        C::UpdateKvConfig(args) => cluster::update_kv_config(admin, args).await,
+        C::DeleteKvConfig(args) => cluster::delete_kv_config(admin, args).await,
+        C::WipeWritePerm(args) => cluster::write_perm(admin, args, false).await,
+        C::AddWritePerm(args) => cluster::write_perm(admin, args, true).await,
+        C::SendMessage(args) => message::send_message(admin, args).await,
+        C::ConsumeMessage(args) => message::consume_message(admin, args).await,
+    }
+}

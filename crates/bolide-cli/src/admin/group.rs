@@ -1,0 +1,215 @@
+//! Consumer and producer group commands: updateSubGroup, deleteSubGroup, consumerConnection,
+//! producerConnection.
+
+use anyhow::{bail, Result};
+use bolide_protocol::body::{
+    ConsumerConnection as ConsumerConnectionBody, ProducerConnection as ProducerConnectionBody, SubscriptionGroupConfig,
+};
+use bolide_protocol::header::{
+    DeleteSubscriptionGroupRequestHeader, GetConsumerConnectionListRequestHeader,
+    GetProducerConnectionListRequestHeader,
+};
+use bolide_protocol::json::{self, KeyStyle};
+use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use clap::Args;
+use serde_json::json;
+
+use super::client::{json_body, ok, Admin};
+use super::output::{Output, Table};
+use super::Target;
+
+#[derive(Args)]
+pub struct UpdateSubGroup {
+    #[command(flatten)]
+    target: Target,
+    /// Group name.
+    #[arg(short = 'g', long = "groupName")]
+    group: String,
+    /// Allow consumption.
+    #[arg(short = 's', long = "consumeEnable")]
+    consume_enable: Option<bool>,
+    /// Allow consuming from the min offset.
+    #[arg(short = 'm', long = "consumeFromMinEnable")]
+    consume_from_min_enable: Option<bool>,
+    /// Allow broadcast consumption.
+    #[arg(short = 'd', long = "consumeBroadcastEnable")]
+    consume_broadcast_enable: Option<bool>,
+    /// Queues of the retry topic.
+    #[arg(short = 'q', long = "retryQueueNums")]
+    retry_queue_nums: Option<i32>,
+    /// Redeliveries before the dead-letter queue.
+    #[arg(short = 'r', long = "retryMaxTimes")]
+    retry_max_times: Option<i32>,
+    /// Broker id to consume from.
+    #[arg(short = 'i', long = "brokerId")]
+    broker_id: Option<i64>,
+    /// Broker id to consume from when consumption is slow.
+    #[arg(short = 'w', long = "whichBrokerWhenConsumeSlowly")]
+    which_broker_when_consume_slowly: Option<i64>,
+    /// Tell consumers when the group's members change.
+    #[arg(short = 'a', long = "notifyConsumerIdsChanged")]
+    notify_consumer_ids_changed: Option<bool>,
+    /// Orderly consumption.
+    #[arg(short = 'o', long = "consumeMessageOrderly")]
+    consume_message_orderly: Option<bool>,
+}
+
+#[derive(Args)]
+pub struct DeleteSubGroup {
+    #[command(flatten)]
+    target: Target,
+    /// Group name.
+    #[arg(short = 'g', long = "groupName")]
+    group: String,
+    /// Also remove the group's offsets.
+    #[arg(short = 'r', long = "removeOffset", default_value_t = false)]
+    remove_offset: bool,
+}
+
+#[derive(Args)]
+pub struct ConsumerConnection {
+    /// Consumer group.
+    #[arg(short = 'g', long = "consumerGroup")]
+    group: String,
+    /// Ask this broker (default: a broker of the cluster that answers).
+    #[arg(short = 'b', long = "brokerAddr")]
+    broker: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ProducerConnection {
+    /// Producer group.
+    #[arg(short = 'g', long = "producerGroup")]
+    group: String,
+    /// A topic the group sends to (finds its brokers).
+    #[arg(short = 't', long = "topic")]
+    topic: String,
+}
+
+pub async fn update_sub_group(admin: &Admin, args: UpdateSubGroup) -> Result<Output> {
+    let mut config = SubscriptionGroupConfig::new(&args.group);
+    if let Some(v) = args.consume_enable {
+        config.consume_enable = v;
+    }
+    if let Some(v) = args.consume_from_min_enable {
+        config.consume_from_min_enable = v;
+    }
+    if let Some(v) = args.consume_broadcast_enable {
+        config.consume_broadcast_enable = v;
+    }
+    if let Some(v) = args.retry_queue_nums {
+        config.retry_queue_nums = v;
+    }
+    if let Some(v) = args.retry_max_times {
+        config.retry_max_times = v;
+    }
+    if let Some(v) = args.broker_id {
+        config.broker_id = v;
+    }
+    if let Some(v) = args.which_broker_when_consume_slowly {
+        config.which_broker_when_consume_slowly = v;
+    }
+    if let Some(v) = args.notify_consumer_ids_changed {
+        config.notify_consumer_ids_changed_enable = v;
+    }
+    if let Some(v) = args.consume_message_orderly {
+        config.consume_message_orderly = v;
+    }
+    let body = json::to_vec(&config, KeyStyle::Fastjson);
+    let targets = admin.targets(args.target.broker.as_deref(), args.target.cluster.as_deref()).await?;
+    for addr in &targets {
+        let request =
+            RemotingCommand::request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP).with_body(body.clone());
+        ok(admin.broker(addr, request).await?, "updateSubGroup")?;
+    }
+    let text = targets.iter().map(|addr| format!("create subscription group to {addr} success.")).collect::<Vec<_>>();
+    Ok(Output::Text(text.join("\n"), json!({ "group": args.group, "brokers": targets })))
+}
+
+pub async fn delete_sub_group(admin: &Admin, args: DeleteSubGroup) -> Result<Output> {
+    let targets = admin.targets(args.target.broker.as_deref(), args.target.cluster.as_deref()).await?;
+    for addr in &targets {
+        let header = DeleteSubscriptionGroupRequestHeader {
+            group_name: args.group.clone(),
+            clean_offset: Some(args.remove_offset),
+            remove_offset: Some(args.remove_offset),
+            ..Default::default()
+        };
+        let request = RemotingCommand::request(RequestCode::DELETE_SUBSCRIPTIONGROUP).with_header(&header);
+        ok(admin.broker(addr, request).await?, "deleteSubGroup")?;
+    }
+    let text =
+        targets.iter().map(|addr| format!("delete subscription group [{}] from broker [{addr}] success.", args.group));
+    Ok(Output::Text(text.collect::<Vec<_>>().join("\n"), json!({ "group": args.group, "brokers": targets })))
+}
+
+/// Some master of some cluster, for requests any broker can answer about its own clients.
+async fn any_masters(admin: &Admin) -> Result<Vec<String>> {
+    let info = admin.cluster_info().await?;
+    let masters: Vec<String> =
+        info.broker_addr_table.values().filter_map(|data| data.broker_addrs.get(&0).cloned()).collect();
+    if masters.is_empty() {
+        bail!("no broker is registered with the name server");
+    }
+    Ok(masters)
+}
+
+pub async fn consumer_connection(admin: &Admin, args: ConsumerConnection) -> Result<Output> {
+    let brokers = match &args.broker {
+        Some(addr) => vec![addr.clone()],
+        None => any_masters(admin).await?,
+    };
+    let header = GetConsumerConnectionListRequestHeader { consumer_group: args.group.clone(), ..Default::default() };
+    let mut found: Option<ConsumerConnectionBody> = None;
+    for addr in &brokers {
+        let request = RemotingCommand::request(RequestCode::GET_CONSUMER_CONNECTION_LIST).with_header(&header);
+        let response = admin.broker(addr, request).await?;
+        if response.code == ResponseCode::SUCCESS.value() {
+            found = Some(json_body(&response, "consumer connections")?);
+            break;
+        }
+    }
+    let Some(body) = found else {
+        bail!("consumer group {} has no live consumer on any broker", args.group);
+    };
+    let mut table = Table::new(&["#", "#ClientId", "#ClientAddr", "#Language", "#Version"]);
+    for (n, connection) in body.connection_set.iter().enumerate() {
+        table.row(vec![
+            (n + 1).to_string(),
+            connection.client_id.clone(),
+            connection.client_addr.clone(),
+            format!("{:?}", connection.language),
+            connection.version.to_string(),
+        ]);
+    }
+    Ok(Output::Table(table))
+}
+
+pub async fn producer_connection(admin: &Admin, args: ProducerConnection) -> Result<Output> {
+    let brokers = admin.topic_masters(&args.topic).await?;
+    let header = GetProducerConnectionListRequestHeader { producer_group: args.group.clone(), ..Default::default() };
+    let mut table = Table::new(&["#", "#ClientId", "#ClientAddr", "#Language", "#Version"]);
+    let mut n = 0;
+    for (_, addr) in &brokers {
+        let request = RemotingCommand::request(RequestCode::GET_PRODUCER_CONNECTION_LIST).with_header(&header);
+        let response = admin.broker(addr, request).await?;
+        if response.code != ResponseCode::SUCCESS.value() {
+            continue;
+        }
+        let body: ProducerConnectionBody = json_body(&response, "producer connections")?;
+        for connection in &body.connection_set {
+            n += 1;
+            table.row(vec![
+                n.to_string(),
+                connection.client_id.clone(),
+                connection.client_addr.clone(),
+                format!("{:?}", connection.language),
+                connection.version.to_string(),
+            ]);
+        }
+    }
+    if n == 0 {
+        bail!("producer group {} has no live producer on the brokers of {}", args.group, args.topic);
+    }
+    Ok(Output::Table(table))
+}
