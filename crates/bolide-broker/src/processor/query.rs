@@ -167,7 +167,62 @@ pub(super) fn query_message(
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use bolide_protocol::message::{MessageRecord, MessageVersion, SysFlag};
+
     use super::*;
+    use crate::config::BrokerConfig;
+
+    /// A store with `count` messages in queue 0 of `T`, a few ms apart; returns their store times.
+    fn store_with_messages(dir: &std::path::Path, count: usize) -> (MessageStore, Vec<i64>) {
+        let config = BrokerConfig { store_path_root_dir: dir.to_owned(), ..BrokerConfig::default() };
+        let store = MessageStore::open(config.store_config()).expect("store");
+        let host: SocketAddr = "127.0.0.1:10911".parse().expect("address");
+        for _ in 0..count {
+            let record = MessageRecord {
+                version: MessageVersion::for_topic("T"),
+                queue_id: 0,
+                flag: 0,
+                queue_offset: 0,
+                commit_log_offset: 0,
+                sys_flag: SysFlag::default(),
+                born_timestamp_ms: 0,
+                born_host: host,
+                store_timestamp_ms: 0,
+                store_host: host,
+                reconsume_times: 0,
+                prepared_transaction_offset: 0,
+                body: b"x",
+                topic: "T",
+                properties: b"",
+            };
+            store.append(&record).expect("append");
+            std::thread::sleep(Duration::from_millis(3));
+        }
+        assert!(store.wait_dispatched(Duration::from_secs(10)));
+        let times = (0..count as u64).map(|offset| store.store_time_at("T", 0, offset).expect("stored")).collect();
+        (store, times)
+    }
+
+    #[test]
+    fn offsets_by_time_take_the_boundary_asked_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, times) = store_with_messages(dir.path(), 3);
+        assert!(times.windows(2).all(|pair| pair[0] < pair[1]), "distinct store times {times:?}");
+        let lower = |ts| offset_by_time(&store, "T", 0, ts, BoundaryType::Lower).expect("search");
+        let upper = |ts| offset_by_time(&store, "T", 0, ts, BoundaryType::Upper).expect("search");
+        assert_eq!((lower(times[1]), upper(times[1])), (1, 1), "an exact time");
+        assert_eq!((lower(times[1] + 1), upper(times[1] + 1)), (2, 1), "between two messages");
+        assert_eq!((lower(times[0] - 1), upper(times[0] - 1)), (0, 0), "before every message");
+        assert_eq!((lower(times[2] + 1), upper(times[2] + 1)), (3, 2), "after every message");
+        assert_eq!(earliest_store_time(&store, "T", 0).expect("read"), Some(times[0]));
+        assert_eq!(last_store_time(&store, "T", 0), times[2]);
+        assert_eq!(earliest_store_time(&store, "T", 1).expect("read"), None, "unknown queue");
+        assert_eq!(last_store_time(&store, "U", 0), 0);
+        store.close().expect("close");
+    }
 
     #[test]
     fn offsets_are_java_longs() {
