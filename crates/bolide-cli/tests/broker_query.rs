@@ -397,11 +397,13 @@ fn consumer_offsets_stats_reset_and_forwarded_calls() {
     let directly = RemotingCommand::request(RequestCode::CONSUME_MESSAGE_DIRECTLY)
         .with_ext("consumerGroup", GROUP)
         .with_ext("clientId", CONSUMER_ID)
-        .with_ext("msgId", sent[3].offset_id.clone());
+        .with_ext("msgId", sent[3].offset_id.clone())
+        .with_ext("topic", TOPIC);
     let admin = call_in_background(port, directly);
     let asked = expect_request(&mut consumer, RequestCode::CONSUME_MESSAGE_DIRECTLY);
     assert_eq!(records(&asked).iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["b-3"]);
     assert!(asked.ext("brokerName").is_some(), "the broker names itself");
+    assert_eq!((asked.ext("topicSysFlag"), asked.ext("groupSysFlag")), (Some("0"), Some("0")));
     let result = br#"{"autoCommit":true,"consumeResult":"CR_SUCCESS","order":false,"spentTimeMills":1}"#;
     consumer.send(&RemotingCommand::response(ResponseCode::SUCCESS, asked.opaque).with_body(&result[..]));
     let answer = admin.join().expect("admin thread");

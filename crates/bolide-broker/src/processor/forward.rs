@@ -65,6 +65,16 @@ pub(super) async fn consume_message_directly(
 ) -> Result<RemotingCommand, ProcessError> {
     let header: ConsumeMessageDirectlyResultRequestHeader = header(&request)?;
     let mut forwarded = request.clone().with_ext("brokerName", state.config().broker_name);
+    // The client learns the topic's and the group's flags from the broker.
+    let topic_config =
+        header.topic.as_deref().and_then(|topic| state.topics.lock().expect("topic lock").get(topic).cloned());
+    if let Some(config) = topic_config {
+        forwarded = forwarded.with_ext("topicSysFlag", config.topic_sys_flag.to_string());
+    }
+    let group_config = state.groups.lock().expect("group lock").get(&header.consumer_group).cloned();
+    if let Some(config) = group_config {
+        forwarded = forwarded.with_ext("groupSysFlag", config.group_sys_flag.to_string());
+    }
     // Java loads the message named by the offset id and sends it as the body; a message that
     // cannot be found leaves the admin's body as it was.
     let stored = header

@@ -60,18 +60,18 @@ pub(super) fn get_earliest_msg_storetime(
     Ok(success(request).with_header(&GetEarliestMsgStoretimeResponseHeader { timestamp: timestamp.unwrap_or(-1) }))
 }
 
-/// Store time of the oldest message still in the queue, `None` for an empty or unknown queue.
+/// Store time of the message at the queue's min offset, `None` for an empty or unknown queue or
+/// when that message's data is gone (as Java, which reads only there).
 pub(crate) fn earliest_store_time(store: &MessageStore, topic: &str, queue_id: i32) -> Result<Option<i64>, StoreError> {
-    let (min, max) = (store.min_queue_offset(topic, queue_id), store.max_queue_offset(topic, queue_id));
-    // The first entries may point at commit log data retention already removed: skip them.
-    for offset in min..max {
-        match store.store_time_at(topic, queue_id, offset) {
-            Ok(timestamp) => return Ok(Some(timestamp)),
-            Err(StoreError::OffsetNotFound { .. } | StoreError::InvalidRecord { .. }) => continue,
-            Err(err) => return Err(err),
-        }
+    let min = store.min_queue_offset(topic, queue_id);
+    if min >= store.max_queue_offset(topic, queue_id) {
+        return Ok(None);
     }
-    Ok(None)
+    match store.store_time_at(topic, queue_id, min) {
+        Ok(timestamp) => Ok(Some(timestamp)),
+        Err(StoreError::OffsetNotFound { .. } | StoreError::InvalidRecord { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// Store time of the newest message of the queue (0 when empty), the TopicOffset's
