@@ -101,7 +101,8 @@ pub(super) async fn invoke_broker_to_reset_offset(
             debug!(client = %channel.client_id, error = %err, "offset reset not delivered");
         }
     }
-    info!(group = %group, topic = %topic, timestamp = header.timestamp, consumers = members.len(), "consumer offsets reset");
+    let consumers = members.len();
+    info!(group = %group, topic = %topic, timestamp = header.timestamp, consumers, "consumer offsets reset");
     Ok(success(&request).with_body(json::to_vec(&body, KeyStyle::Fastjson)))
 }
 
