@@ -108,13 +108,15 @@ fn search(client: &mut WireClient, queue_id: i32, timestamp: i64, boundary: &str
     ext_i64(&client.call(request), "offset")
 }
 
+fn query_offset_request(queue_id: i32) -> RemotingCommand {
+    RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET)
+        .with_ext("consumerGroup", GROUP)
+        .with_ext("topic", TOPIC)
+        .with_ext("queueId", queue_id.to_string())
+}
+
 fn query_offset(client: &mut WireClient, queue_id: i32) -> RemotingCommand {
-    client.call(
-        RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET)
-            .with_ext("consumerGroup", GROUP)
-            .with_ext("topic", TOPIC)
-            .with_ext("queueId", queue_id.to_string()),
-    )
+    client.call(query_offset_request(queue_id))
 }
 
 fn query_message(client: &mut WireClient, key: &str, unique: bool) -> RemotingCommand {
@@ -324,8 +326,11 @@ fn consumer_offsets_stats_reset_and_forwarded_calls() {
         sent.push(send(&mut client, 0, &format!("b-{seq}"), seq));
     }
     wait_dispatched(&mut client, 0, 5);
-    // No committed offset, but the queue still starts at 0: consume from 0.
+    // No committed offset, but the queue still starts at 0: consume from 0 (unless the client
+    // asks not to be given 0).
     assert_eq!(ext_i64(&query_offset(&mut client, 0), "offset"), 0);
+    let no_zero = client.call(query_offset_request(0).with_ext("setZeroIfNotFound", "false"));
+    assert_eq!(no_zero.response_code(), ResponseCode::QUERY_NOT_FOUND);
     assert_eq!(query_offset(&mut client, 3).response_code(), ResponseCode::QUERY_NOT_FOUND);
 
     let commit = RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET)

@@ -17,6 +17,14 @@ pub(super) fn query_consumer_offset(
     let header: QueryConsumerOffsetRequestHeader = header(request)?;
     let stored =
         state.offsets.lock().expect("offset lock").query(&header.consumer_group, &header.topic, header.queue_id);
+    if stored.is_none() && header.set_zero_if_not_found == Some(false) {
+        // 5.x clients ask not to be given 0 when they would rather decide themselves.
+        return Ok(fail(
+            request,
+            ResponseCode::QUERY_NOT_FOUND,
+            "Not found, do not set to zero, maybe this group boot first",
+        ));
+    }
     // Without a stored offset the Java broker answers 0 when message 0 of the queue is still in
     // memory; here: when the queue exists and still starts at offset 0 (`behaviours.md` §8).
     let offset = stored.or_else(|| {
