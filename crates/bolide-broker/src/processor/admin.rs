@@ -132,9 +132,8 @@ pub(super) fn get_broker_runtime_info(
     ] {
         put(key, "0".to_owned());
     }
-    for key in ["putTps", "getTransferredTps"] {
-        put(key, "0.0 0.0 0.0".to_owned());
-    }
+    put("putTps", state.stats.put_tps());
+    put("getTransferredTps", state.stats.get_transferred_tps());
     for key in ["timerEnqueueTps", "timerDequeueTps", "commitLogDiskRatio"] {
         put(key, "0.0".to_owned());
     }
