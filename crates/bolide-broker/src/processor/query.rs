@@ -62,6 +62,9 @@ pub(super) fn get_earliest_msg_storetime(
 
 /// Store time of the message at the queue's min offset, `None` for an empty or unknown queue or
 /// when that message's data is gone (as Java, which reads only there).
+///
+/// # Errors
+/// I/O errors reading the consume queue or the commit log.
 pub(crate) fn earliest_store_time(store: &MessageStore, topic: &str, queue_id: i32) -> Result<Option<i64>, StoreError> {
     let min = store.min_queue_offset(topic, queue_id);
     if min >= store.max_queue_offset(topic, queue_id) {
@@ -98,6 +101,9 @@ pub(super) fn search_offset_by_timestamp(
 /// LOWER: the smallest offset stored at or after `timestamp_ms` (the max offset when every
 /// message is older). UPPER: the largest offset stored at or before it (the min offset when every
 /// message is newer).
+///
+/// # Errors
+/// I/O errors reading the consume queue or the commit log.
 pub(crate) fn offset_by_time(
     store: &MessageStore,
     topic: &str,
