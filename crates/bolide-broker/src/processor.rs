@@ -7,12 +7,16 @@
 
 mod admin;
 mod client;
+mod forward;
 mod lock;
 mod lookup;
 mod offset;
 mod pull;
+mod query;
+mod reset;
 mod send;
 mod send_back;
+mod stats;
 mod subscription;
 mod topic;
 
@@ -53,6 +57,8 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::QUERY_TOPIC_CONSUME_BY_WHO, lookup::query_topic_consume_by_who),
         (C::QUERY_TOPICS_BY_CONSUMER, lookup::query_topics_by_consumer),
         (C::GET_ALL_CONSUMER_OFFSET, lookup::get_all_consumer_offset),
+        (C::GET_MAX_OFFSET, query::get_max_offset),
+        (C::GET_MIN_OFFSET, query::get_min_offset),
     ];
     for (code, handler) in in_memory {
         register_sync(registry, state, *code, *handler);
@@ -67,9 +73,23 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         // Also appends to the store, which may wait for the disk under SYNC_FLUSH.
         (C::CONSUMER_SEND_MSG_BACK, send_back::consumer_send_msg_back),
     ];
-    for (code, handler) in persisting {
+    // These read the store's files (index, consume queues, records).
+    let reading: &[(RequestCode, Handler)] = &[
+        (C::GET_EARLIEST_MSG_STORETIME, query::get_earliest_msg_storetime),
+        (C::SEARCH_OFFSET_BY_TIMESTAMP, query::search_offset_by_timestamp),
+        (C::VIEW_MESSAGE_BY_ID, query::view_message_by_id),
+        (C::QUERY_MESSAGE, query::query_message),
+        (C::GET_TOPIC_STATS_INFO, stats::get_topic_stats_info),
+        (C::GET_CONSUME_STATS, stats::get_consume_stats),
+    ];
+    for (code, handler) in persisting.iter().chain(reading) {
         register_blocking(registry, state, *code, *handler);
     }
+    // These wait for consumer clients.
+    register_async(registry, state, C::INVOKE_BROKER_TO_RESET_OFFSET, reset::invoke_broker_to_reset_offset);
+    register_async(registry, state, C::INVOKE_BROKER_TO_GET_CONSUMER_STATUS, forward::get_consumer_status);
+    register_async(registry, state, C::GET_CONSUMER_RUNNING_INFO, forward::get_consumer_running_info);
+    register_async(registry, state, C::CONSUME_MESSAGE_DIRECTLY, forward::consume_message_directly);
     for code in [C::SEND_MESSAGE, C::SEND_MESSAGE_V2, C::SEND_BATCH_MESSAGE] {
         register_async(registry, state, code, send::send_message);
     }

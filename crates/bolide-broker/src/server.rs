@@ -302,6 +302,7 @@ pub async fn serve(
     tasks.spawn(register_periodically(state.clone(), registrar.clone()));
     tasks.spawn(expire_clients(state.clone()));
     tasks.spawn(flush_offsets(state.clone()));
+    tasks.spawn(sample_stats(state.clone()));
     let stop_sender = Arc::new(stop_sender);
     let main = stop_all_when_done(start_server(&state, listener, stop.clone()), stop_sender.clone());
     let vip_server = stop_all_when_done(start_server(&state, vip, stop), stop_sender.clone());
@@ -458,6 +459,15 @@ async fn flush_offsets(state: Arc<State>) {
             Ok(Err(err)) => error!(error = %err, "consumer offsets not persisted; will retry"),
             Err(err) => error!(error = %err, "offset flush task failed"),
         }
+    }
+}
+
+/// Samples the message counters every second: the rates of GET_BROKER_RUNTIME_INFO.
+async fn sample_stats(state: Arc<State>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        state.stats.sample(now_ms());
     }
 }
 

@@ -15,10 +15,24 @@ pub(super) fn query_consumer_offset(
     request: &RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
     let header: QueryConsumerOffsetRequestHeader = header(request)?;
-    let offset =
+    let stored =
         state.offsets.lock().expect("offset lock").query(&header.consumer_group, &header.topic, header.queue_id);
-    // Without a stored offset the Java broker answers 0 only when message 0 of the queue is still
-    // in memory; until the store is wired in no queue has messages, so the answer is "not found".
+    if stored.is_none() && header.set_zero_if_not_found == Some(false) {
+        // 5.x clients ask not to be given 0 when they would rather decide themselves.
+        return Ok(fail(
+            request,
+            ResponseCode::QUERY_NOT_FOUND,
+            "Not found, do not set to zero, maybe this group boot first",
+        ));
+    }
+    // Without a stored offset the Java broker answers 0 when message 0 of the queue is still in
+    // memory; here: when the queue exists and still starts at offset 0 (`behaviours.md` §8).
+    let offset = stored.or_else(|| {
+        let store = &state.store;
+        let starts_at_zero = store.queue_ids(&header.topic).contains(&header.queue_id)
+            && store.min_queue_offset(&header.topic, header.queue_id) == 0;
+        starts_at_zero.then_some(0)
+    });
     match offset {
         Some(offset) => Ok(success(request).with_header(&QueryConsumerOffsetResponseHeader { offset })),
         None => Ok(fail(
