@@ -1,11 +1,12 @@
-//! Log output: human-readable lines on stderr, level from `RUST_LOG` (default `info`).
+//! Log output: human-readable lines on stderr, level from `RUST_LOG` (default `info` for servers,
+//! `warn` for tools, whose output is their result).
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+pub fn init(default_level: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }

@@ -31,7 +31,8 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    logging::init();
+    let tool = matches!(cli.command, Command::Admin(_));
+    logging::init(if tool { "warn" } else { "info" });
     let result = match cli.command {
         Command::Namesrv(args) => namesrv::main(args),
         Command::Broker(args) => broker::main(args),

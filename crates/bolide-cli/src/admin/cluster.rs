@@ -170,7 +170,6 @@ pub async fn update_kv_config(admin: &Admin, args: KvConfig) -> Result<Output> {
         namespace: args.namespace.clone(),
         key: args.key.clone(),
         value: args.value.clone(),
-        ..Default::default()
     };
     ok(
         admin.namesrv(RemotingCommand::request(RequestCode::PUT_KV_CONFIG).with_header(&header)).await?,
@@ -183,8 +182,7 @@ pub async fn update_kv_config(admin: &Admin, args: KvConfig) -> Result<Output> {
 }
 
 pub async fn delete_kv_config(admin: &Admin, args: KvKey) -> Result<Output> {
-    let header =
-        DeleteKVConfigRequestHeader { namespace: args.namespace.clone(), key: args.key.clone(), ..Default::default() };
+    let header = DeleteKVConfigRequestHeader { namespace: args.namespace.clone(), key: args.key.clone() };
     ok(
         admin.namesrv(RemotingCommand::request(RequestCode::DELETE_KV_CONFIG).with_header(&header)).await?,
         "deleteKvConfig",
@@ -197,10 +195,10 @@ pub async fn delete_kv_config(admin: &Admin, args: KvKey) -> Result<Output> {
 
 pub async fn write_perm(admin: &Admin, args: BrokerName, add: bool) -> Result<Output> {
     let (request, what) = if add {
-        let header = AddWritePermOfBrokerRequestHeader { broker_name: args.broker_name.clone(), ..Default::default() };
+        let header = AddWritePermOfBrokerRequestHeader { broker_name: args.broker_name.clone() };
         (RemotingCommand::request(RequestCode::ADD_WRITE_PERM_OF_BROKER).with_header(&header), "addWritePerm")
     } else {
-        let header = WipeWritePermOfBrokerRequestHeader { broker_name: args.broker_name.clone(), ..Default::default() };
+        let header = WipeWritePermOfBrokerRequestHeader { broker_name: args.broker_name.clone() };
         (RemotingCommand::request(RequestCode::WIPE_WRITE_PERM_OF_BROKER).with_header(&header), "wipeWritePerm")
     };
     let response = ok(admin.namesrv(request).await?, what)?;

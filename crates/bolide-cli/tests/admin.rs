@@ -1,0 +1,206 @@
+//! `bolide admin` against a real `bolide standalone`: every command as an operator types it, with
+//! its table and its `--json` document, and failures as one line with a non-zero exit.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
+use serde_json::Value;
+use support::{bolide, START_TIMEOUT};
+
+struct Cluster {
+    _dir: TempDir,
+    namesrv: String,
+    broker: String,
+    _server: ServerProcess,
+}
+
+fn standalone() -> Cluster {
+    let dir = temp_dir();
+    let namesrv_port = free_port();
+    let broker_port = free_port_pair();
+    let args = [
+        "standalone".to_owned(),
+        "--namesrv-port".to_owned(),
+        namesrv_port.to_string(),
+        "--broker-port".to_owned(),
+        broker_port.to_string(),
+        "--data-dir".to_owned(),
+        dir.path().display().to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = ServerProcess::start(&bolide(), &args, &[], "registered with name server", START_TIMEOUT);
+    Cluster {
+        _dir: dir,
+        namesrv: format!("127.0.0.1:{namesrv_port}"),
+        broker: format!("127.0.0.1:{broker_port}"),
+        _server: server,
+    }
+}
+
+impl Cluster {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(bolide())
+            .arg("admin")
+            .args(args)
+            .args(["-n", &self.namesrv])
+            .env_remove("NAMESRV_ADDR")
+            .output()
+            .expect("run bolide admin")
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{args:?} failed: {}{stdout}", String::from_utf8_lossy(&output.stderr));
+        stdout
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        serde_json::from_str(&self.ok(&with_json)).unwrap_or_else(|err| panic!("{args:?}: not JSON: {err}"))
+    }
+
+    /// Waits until the broker has re-registered and the name server routes `topic`.
+    fn wait_route(&self, topic: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.run(&["topicRoute", "-t", topic]).status.success() {
+            assert!(std::time::Instant::now() < deadline, "no route for {topic}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+}
+
+#[test]
+fn topic_and_group_commands_change_the_cluster_and_print_what_they_did() {
+    let cluster = standalone();
+    let created = cluster.ok(&["updateTopic", "-c", "DefaultCluster", "-t", "Orders", "-r", "4", "-w", "4"]);
+    assert!(created.contains(&format!("create topic to {} success.", cluster.broker)), "{created}");
+    assert!(created.contains("readQueueNums=4"), "{created}");
+    cluster.wait_route("Orders");
+
+    let list = cluster.ok(&["topicList"]);
+    assert!(list.lines().any(|line| line.trim() == "Orders"), "{list}");
+    let route = cluster.json(&["topicRoute", "-t", "Orders"]);
+    assert_eq!(route[0]["#ReadQueue"], "4");
+    assert_eq!(route[0]["#BrokerAddrs"], format!("0:{}", cluster.broker));
+    let table = cluster.ok(&["topicRoute", "-t", "Orders"]);
+    assert!(table.starts_with("#ClusterName"), "{table}");
+    assert_eq!(cluster.json(&["topicClusterList", "-t", "Orders"])[0]["#Cluster"], "DefaultCluster");
+    let with_cluster = cluster.json(&["topicList", "-c"]);
+    assert!(with_cluster
+        .as_array()
+        .expect("rows")
+        .iter()
+        .any(|row| row["#Topic"] == "Orders" && row["#Cluster Name"] == "DefaultCluster"));
+
+    let perm = cluster.ok(&["updateTopicPerm", "-b", &cluster.broker, "-t", "Orders", "-p", "4"]);
+    assert!(perm.contains("from RW- to R--"), "{perm}");
+    // The broker re-registers the topic within moments; the route then shows the new permission.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cluster.ok(&["topicRoute", "-t", "Orders"]).contains("R--") {
+        assert!(std::time::Instant::now() < deadline, "route never showed R--");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let group = cluster.ok(&["updateSubGroup", "-c", "DefaultCluster", "-g", "billing", "-r", "3"]);
+    assert!(group.contains("create subscription group"), "{group}");
+    assert!(cluster.ok(&["deleteSubGroup", "-c", "DefaultCluster", "-g", "billing"]).contains("success"));
+
+    let deleted = cluster.ok(&["deleteTopic", "-c", "DefaultCluster", "-t", "Orders"]);
+    assert!(deleted.contains("from NameServer success"), "{deleted}");
+    let gone = cluster.fails(&["topicRoute", "-t", "Orders"]);
+    assert!(gone.contains("does not exist") && gone.lines().count() == 1, "{gone}");
+}
+
+#[test]
+fn cluster_config_kv_and_permission_commands() {
+    let cluster = standalone();
+    let clusters = cluster.json(&["clusterList"]);
+    assert_eq!(clusters[0]["#Cluster Name"], "DefaultCluster");
+    assert_eq!(clusters[0]["#Addr"], cluster.broker);
+    assert_eq!(clusters[0]["#BID"], "0");
+
+    let config = cluster.json(&["getBrokerConfig", "-b", &cluster.broker]);
+    assert_eq!(config[&cluster.broker]["autoCreateTopicEnable"], "true");
+    cluster.ok(&["updateBrokerConfig", "-c", "DefaultCluster", "-k", "autoCreateTopicEnable", "-v", "false"]);
+    let config = cluster.json(&["getBrokerConfig", "-c", "DefaultCluster"]);
+    assert_eq!(config[&cluster.broker]["autoCreateTopicEnable"], "false");
+    let refused = cluster.fails(&["updateBrokerConfig", "-b", &cluster.broker, "-k", "listenPort", "-v", "1"]);
+    assert!(refused.contains("NO_PERMISSION"), "{refused}");
+
+    let namesrv = cluster.json(&["getNamesrvConfig"]);
+    assert!(namesrv.get("listenPort").is_some(), "{namesrv}");
+    cluster.ok(&["updateNamesrvConfig", "-k", "orderMessageEnable", "-v", "true"]);
+    assert_eq!(cluster.json(&["getNamesrvConfig"])["orderMessageEnable"], "true");
+
+    cluster.ok(&["updateKvConfig", "-s", "ORDER_TOPIC_CONFIG", "-k", "Orders", "-v", "broker-a:8"]);
+    cluster.ok(&["deleteKvConfig", "-s", "ORDER_TOPIC_CONFIG", "-k", "Orders"]);
+
+    let wiped = cluster.json(&["wipeWritePerm", "-b", "broker-a"]);
+    assert!(wiped["topicCount"].as_i64().expect("count") > 0, "{wiped}");
+    let added = cluster.json(&["addWritePerm", "-b", "broker-a"]);
+    assert!(added["topicCount"].as_i64().expect("count") > 0, "{added}");
+}
+
+#[test]
+fn message_and_connection_commands() {
+    let cluster = standalone();
+    cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", "Notes", "-r", "1", "-w", "1"]);
+    cluster.wait_route("Notes");
+    let sent = cluster.json(&["sendMessage", "-t", "Notes", "-p", "hello admin", "-c", "TagA", "-k", "note-1"]);
+    assert_eq!(sent[0]["#Send Result"], "SEND_OK");
+    assert_eq!(sent[0]["#QueueOffset"], "0");
+    cluster.ok(&["sendMessage", "-t", "Notes", "-p", "second"]);
+
+    // A send is acknowledged before its consume queue entry is written (as in RocketMQ): wait
+    // until both are readable.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let read = loop {
+        let read = cluster.json(&["consumeMessage", "-t", "Notes", "-c", "10"]);
+        if read.as_array().is_some_and(|messages| messages.len() >= 2) || std::time::Instant::now() > deadline {
+            break read;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let read = read.as_array().expect("messages");
+    assert_eq!(read.len(), 2, "{read:?}");
+    assert_eq!(read[0]["body"], "hello admin");
+    assert_eq!(read[0]["tags"], "TagA");
+    assert_eq!(read[0]["keys"], "note-1");
+    assert_eq!(read[0]["msgId"], sent[0]["#MsgId"]);
+    let text = cluster.ok(&["consumeMessage", "-t", "Notes", "-o", "1"]);
+    assert!(text.contains("BODY: second") && text.contains("1 messages"), "{text}");
+
+    let none = cluster.fails(&["consumerConnection", "-g", "nobody"]);
+    assert!(none.contains("no live consumer"), "{none}");
+    let none = cluster.fails(&["producerConnection", "-g", "nobody", "-t", "Notes"]);
+    assert!(none.contains("no live producer"), "{none}");
+}
+
+#[test]
+fn mistakes_get_one_clear_line() {
+    let cluster = standalone();
+    let missing = cluster.fails(&["updateTopic", "-t", "X"]);
+    assert!(missing.contains("-b <broker address> or -c <cluster name>"), "{missing}");
+    let unknown = cluster.fails(&["updateTopic", "-c", "NoSuchCluster", "-t", "X"]);
+    assert!(unknown.contains("cluster NoSuchCluster is unknown"), "{unknown}");
+    let perm = cluster.fails(&["updateTopic", "-c", "DefaultCluster", "-t", "X", "-p", "9"]);
+    assert!(perm.contains("-p must be"), "{perm}");
+    let output = Command::new(bolide()).args(["admin", "clusterList", "-n", "127.0.0.1:1"]).output().expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no name server answered") && stderr.lines().count() == 1, "{stderr}");
+    let help = Command::new(bolide()).args(["admin", "updateTopic", "--help"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Example: bolide admin updateTopic"));
+}
