@@ -7,6 +7,7 @@ mod cluster;
 mod group;
 mod message;
 mod output;
+mod query;
 mod topic;
 
 use std::time::Duration;
@@ -111,6 +112,42 @@ pub enum AdminCommand {
     /// Send one message.
     #[command(after_help = "Example: bolide admin sendMessage -t Orders -p 'hello' -c TagA -k order-1")]
     SendMessage(message::SendMessage),
+    /// Show each queue's min and max offsets and last update time.
+    #[command(after_help = "Example: bolide admin topicStatus -t Orders")]
+    TopicStatus(query::TopicStatus),
+    /// Show a consumer group's progress and lag per queue.
+    #[command(after_help = "Example: bolide admin consumerProgress -g billing")]
+    ConsumerProgress(query::ConsumerProgress),
+    /// Print a broker's runtime figures.
+    #[command(after_help = "Example: bolide admin brokerStatus -b 127.0.0.1:10911")]
+    BrokerStatus(query::BrokerStatus),
+    /// Show a message by its offset message id.
+    #[command(after_help = "Example: bolide admin queryMsgById -i 7F00000100002A9F0000000000000F3C")]
+    QueryMsgById(query::QueryById),
+    /// Find messages by key.
+    #[command(after_help = "Example: bolide admin queryMsgByKey -t Orders -k order-1")]
+    QueryMsgByKey(query::QueryByKey),
+    /// Show a message by the client's message id.
+    #[command(after_help = "Example: bolide admin queryMsgByUniqueKey -t Orders -i 7F000001658C18B4AAC2590E6B9B0000")]
+    QueryMsgByUniqueKey(query::QueryByUniqueKey),
+    /// Show the message at a queue offset.
+    #[command(after_help = "Example: bolide admin queryMsgByOffset -t Orders -b broker-a -i 0 -o 42")]
+    QueryMsgByOffset(query::QueryByOffset),
+    /// Print a topic's messages between two times.
+    #[command(after_help = "Example: bolide admin printMsg -t Orders -b 1700000000000")]
+    PrintMsg(query::PrintMsg),
+    /// Print one queue's messages between two times.
+    #[command(after_help = "Example: bolide admin printMsgByQueue -t Orders -a broker-a -i 0")]
+    PrintMsgByQueue(query::PrintMsgByQueue),
+    /// Move a group's offsets to a time; live consumers follow.
+    #[command(after_help = "Example: bolide admin resetOffsetByTime -g billing -t Orders -s 1700000000000")]
+    ResetOffsetByTime(query::ResetOffsetByTime),
+    /// Move a group's offsets to the end, skipping the backlog.
+    #[command(after_help = "Example: bolide admin skipAccumulatedMessage -g billing -t Orders")]
+    SkipAccumulatedMessage(query::SkipAccumulated),
+    /// Measure send round trips to every broker.
+    #[command(name = "clusterRT", after_help = "Example: bolide admin clusterRT -a 50")]
+    ClusterRt(query::ClusterRt),
     /// Read messages of a topic from an offset and print them.
     #[command(after_help = "Example: bolide admin consumeMessage -t Orders -c 10")]
     ConsumeMessage(message::ConsumeMessage),
@@ -151,5 +188,17 @@ async fn run(admin: &Admin, command: AdminCommand) -> Result<Output> {
         C::AddWritePerm(args) => cluster::write_perm(admin, args, true).await,
         C::SendMessage(args) => message::send_message(admin, args).await,
         C::ConsumeMessage(args) => message::consume_message(admin, args).await,
+        C::TopicStatus(args) => query::topic_status(admin, args).await,
+        C::ConsumerProgress(args) => query::consumer_progress(admin, args).await,
+        C::BrokerStatus(args) => query::broker_status(admin, args).await,
+        C::QueryMsgById(args) => query::query_msg_by_id(admin, args).await,
+        C::QueryMsgByKey(args) => query::query_msg_by_key(admin, args).await,
+        C::QueryMsgByUniqueKey(args) => query::query_msg_by_unique_key(admin, args).await,
+        C::QueryMsgByOffset(args) => query::query_msg_by_offset(admin, args).await,
+        C::PrintMsg(args) => query::print_msg(admin, args).await,
+        C::PrintMsgByQueue(args) => query::print_msg_by_queue(admin, args).await,
+        C::ResetOffsetByTime(args) => query::reset_offset_by_time(admin, args).await,
+        C::SkipAccumulatedMessage(args) => query::skip_accumulated(admin, args).await,
+        C::ClusterRt(args) => query::cluster_rt(admin, args).await,
     }
 }

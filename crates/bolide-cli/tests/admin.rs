@@ -5,9 +5,10 @@ mod support;
 
 use std::process::{Command, Output};
 
+use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
 use serde_json::Value;
-use support::{bolide, START_TIMEOUT};
+use support::{bolide, WireClient, START_TIMEOUT};
 
 struct Cluster {
     _dir: TempDir,
@@ -203,4 +204,103 @@ fn mistakes_get_one_clear_line() {
     assert!(stderr.contains("no name server answered") && stderr.lines().count() == 1, "{stderr}");
     let help = Command::new(bolide()).args(["admin", "updateTopic", "--help"]).output().expect("run");
     assert!(String::from_utf8_lossy(&help.stdout).contains("Example: bolide admin updateTopic"));
+}
+
+/// Sends `count` messages with keys `key-N` and tag `TagA`, then waits until all are readable.
+fn fill(cluster: &Cluster, topic: &str, count: usize) -> Vec<Value> {
+    cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", topic, "-r", "2", "-w", "2"]);
+    cluster.wait_route(topic);
+    let mut sent = Vec::new();
+    for n in 0..count {
+        let key = format!("key-{n}");
+        let body = format!("body {n}");
+        sent.push(cluster.json(&["sendMessage", "-t", topic, "-p", &body, "-k", &key, "-c", "TagA"])[0].clone());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = cluster.json(&["topicStatus", "-t", topic]);
+        let total: i64 = status
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| row["#Max Offset"].as_str().expect("max").parse::<i64>().expect("number"))
+            .sum();
+        if total as usize >= count {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "messages never became readable: {status}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    sent
+}
+
+#[test]
+fn query_and_status_commands_find_what_was_sent() {
+    let cluster = standalone();
+    let sent = fill(&cluster, "Ledger", 6);
+
+    let status = cluster.json(&["topicStatus", "-t", "Ledger"]);
+    assert_eq!(status.as_array().expect("rows").len(), 2);
+    assert!(cluster.ok(&["topicStatus", "-t", "Ledger"]).starts_with("#Broker Name"));
+
+    let by_id = cluster.json(&["queryMsgById", "-i", sent[2]["#OffsetMsgId"].as_str().expect("id")]);
+    assert_eq!(by_id[0]["body"], "body 2");
+    assert_eq!(by_id[0]["keys"], "key-2");
+    let by_unique =
+        cluster.json(&["queryMsgByUniqueKey", "-t", "Ledger", "-i", sent[3]["#MsgId"].as_str().expect("id")]);
+    assert_eq!(by_unique[0]["body"], "body 3");
+    let by_key = cluster.json(&["queryMsgByKey", "-t", "Ledger", "-k", "key-4"]);
+    assert_eq!(by_key[0]["#Message ID"], sent[4]["#MsgId"]);
+    let queue = sent[0]["#QID"].as_str().expect("qid").to_owned();
+    let offset = sent[0]["#QueueOffset"].as_str().expect("offset").to_owned();
+    let by_offset = cluster.json(&["queryMsgByOffset", "-t", "Ledger", "-b", "broker-a", "-i", &queue, "-o", &offset]);
+    assert_eq!(by_offset[0]["body"], "body 0");
+    let text = cluster.ok(&["queryMsgById", "-i", sent[1]["#OffsetMsgId"].as_str().expect("id")]);
+    assert!(text.contains("Message Body        : body 1"), "{text}");
+    let bad = cluster.fails(&["queryMsgById", "-i", "nothex"]);
+    assert!(bad.contains("queryMsgByUniqueKey"), "{bad}");
+
+    let all = cluster.json(&["printMsg", "-t", "Ledger"]);
+    assert_eq!(all.as_array().expect("messages").len(), 6);
+    let none = cluster.json(&["printMsg", "-t", "Ledger", "-s", "TagB"]);
+    assert!(none.as_array().expect("messages").is_empty());
+    let one_queue = cluster.json(&["printMsgByQueue", "-t", "Ledger", "-a", "broker-a", "-i", &queue]);
+    assert!(one_queue.as_array().expect("messages").iter().all(|m| m["queueId"].to_string() == queue));
+
+    let status = cluster.json(&["brokerStatus", "-b", &cluster.broker]);
+    assert!(status[&cluster.broker]["putTps"].is_string(), "{status}");
+    let rt = cluster.json(&["clusterRT", "-a", "5"]);
+    assert_eq!(rt[0]["#successCount"], "5");
+}
+
+#[test]
+fn offset_commands_move_a_group() {
+    let cluster = standalone();
+    fill(&cluster, "Jobs", 4);
+    cluster.ok(&["updateSubGroup", "-b", &cluster.broker, "-g", "workers"]);
+    let none = cluster.fails(&["consumerProgress", "-g", "workers"]);
+    assert!(none.contains("has not consumed anything") && none.lines().count() == 1, "{none}");
+    // The group commits offset 0 on both queues, as a consumer that has read nothing would.
+    let port: u16 = cluster.broker.rsplit(':').next().expect("port").parse().expect("port");
+    let mut wire = WireClient::connect(port);
+    for queue in ["0", "1"] {
+        let commit = RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET)
+            .with_ext("consumerGroup", "workers")
+            .with_ext("topic", "Jobs")
+            .with_ext("queueId", queue)
+            .with_ext("commitOffset", "0");
+        assert_eq!(wire.call(commit).code, 0);
+    }
+    let lag = |cluster: &Cluster| -> String {
+        let progress = cluster.json(&["consumerProgress", "-g", "workers"]);
+        progress.as_array().expect("rows").last().expect("total row")["#Diff"].as_str().expect("diff").to_owned()
+    };
+    assert_eq!(lag(&cluster), "4");
+    let skipped = cluster.json(&["skipAccumulatedMessage", "-g", "workers", "-t", "Jobs"]);
+    assert_eq!(skipped.as_array().expect("queues").len(), 2, "{skipped}");
+    assert_eq!(lag(&cluster), "0");
+    cluster.ok(&["resetOffsetByTime", "-g", "workers", "-t", "Jobs", "-s", "0"]);
+    assert_eq!(lag(&cluster), "4");
+    let text = cluster.ok(&["consumerProgress", "-g", "workers"]);
+    assert!(text.contains("Diff Total:"), "{text}");
 }

@@ -62,7 +62,7 @@ pub struct DeleteSubGroup {
     #[arg(short = 'g', long = "groupName")]
     group: String,
     /// Also remove the group's offsets.
-    #[arg(short = 'r', long = "removeOffset", default_value_t = false)]
+    #[arg(short = 'r', long = "removeOffset", action = clap::ArgAction::Set, default_value_t = false)]
     remove_offset: bool,
 }
 

@@ -93,34 +93,8 @@ pub async fn send_message(admin: &Admin, args: SendMessage) -> Result<Output> {
         bail!("topic {} has no writable queue matching -b/-i", args.topic);
     }
     let (broker_name, addr, queue_id) = candidates[(now_ms() as usize) % candidates.len()].clone();
-    let unique = UniqueIdGenerator::new(IpAddr::V4(Ipv4Addr::LOCALHOST), std::process::id(), now_ms() as i32)
-        .next_id(now_ms())
-        .to_string();
-    let mut props = Vec::new();
-    properties::write_item(&mut props, UNIQ_KEY, &unique);
-    properties::write_item(&mut props, WAIT, "true");
-    if let Some(keys) = args.keys.as_deref().filter(|k| !k.is_empty()) {
-        properties::write_item(&mut props, KEYS, keys);
-    }
-    if let Some(tags) = args.tags.as_deref().filter(|t| !t.is_empty()) {
-        properties::write_item(&mut props, TAGS, tags);
-    }
-    let header = SendMessageRequestHeader {
-        producer_group: ADMIN_PRODUCER_GROUP.to_owned(),
-        topic: args.topic.clone(),
-        default_topic: "TBW102".to_owned(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        sys_flag: 0,
-        born_timestamp: now_ms(),
-        flag: 0,
-        properties: Some(String::from_utf8_lossy(&props).into_owned()),
-        reconsume_times: Some(0),
-        ..Default::default()
-    };
-    let request = RemotingCommand::request(RequestCode::SEND_MESSAGE_V2)
-        .with_header(&SendMessageRequestHeaderV2::from(header))
-        .with_body(args.body.clone().into_bytes());
+    let (request, unique) =
+        build_send(&args.topic, queue_id, args.body.clone().into_bytes(), args.tags.as_deref(), args.keys.as_deref());
     let response = ok(admin.broker(&addr, request).await?, "sendMessage")?;
     let sent: SendMessageResponseHeader = response.decode_header()?;
     let mut table = Table::new(&["#Broker Name", "#QID", "#Send Result", "#MsgId", "#OffsetMsgId", "#QueueOffset"]);
@@ -133,6 +107,56 @@ pub async fn send_message(admin: &Admin, args: SendMessage) -> Result<Output> {
         sent.queue_offset.to_string(),
     ]);
     Ok(Output::Table(table))
+}
+
+/// SEND_MESSAGE_V2 of one message to `topic`/`queue_id`, as a tool producer.
+pub fn send_request(
+    topic: &str,
+    queue_id: i32,
+    body: Vec<u8>,
+    tags: Option<&str>,
+    keys: Option<&str>,
+) -> RemotingCommand {
+    build_send(topic, queue_id, body, tags, keys).0
+}
+
+/// The request and the message's unique id.
+fn build_send(
+    topic: &str,
+    queue_id: i32,
+    body: Vec<u8>,
+    tags: Option<&str>,
+    keys: Option<&str>,
+) -> (RemotingCommand, String) {
+    let unique = UniqueIdGenerator::new(IpAddr::V4(Ipv4Addr::LOCALHOST), std::process::id(), now_ms() as i32)
+        .next_id(now_ms())
+        .to_string();
+    let mut props = Vec::new();
+    properties::write_item(&mut props, UNIQ_KEY, &unique);
+    properties::write_item(&mut props, WAIT, "true");
+    if let Some(keys) = keys.filter(|k| !k.is_empty()) {
+        properties::write_item(&mut props, KEYS, keys);
+    }
+    if let Some(tags) = tags.filter(|t| !t.is_empty()) {
+        properties::write_item(&mut props, TAGS, tags);
+    }
+    let header = SendMessageRequestHeader {
+        producer_group: ADMIN_PRODUCER_GROUP.to_owned(),
+        topic: topic.to_owned(),
+        default_topic: "TBW102".to_owned(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: now_ms(),
+        flag: 0,
+        properties: Some(String::from_utf8_lossy(&props).into_owned()),
+        reconsume_times: Some(0),
+        ..Default::default()
+    };
+    let request = RemotingCommand::request(RequestCode::SEND_MESSAGE_V2)
+        .with_header(&SendMessageRequestHeaderV2::from(header))
+        .with_body(body);
+    (request, unique)
 }
 
 pub async fn consume_message(admin: &Admin, args: ConsumeMessage) -> Result<Output> {

@@ -33,7 +33,7 @@ pub struct UpdateTopic {
     #[arg(short = 'p', long = "perm", default_value_t = 6)]
     perm: i32,
     /// Ordered topic.
-    #[arg(short = 'o', long = "order", default_value_t = false)]
+    #[arg(short = 'o', long = "order", action = clap::ArgAction::Set, default_value_t = false)]
     order: bool,
     /// Attributes, `+key=value,-key`.
     #[arg(short = 'a', long = "attributes")]
