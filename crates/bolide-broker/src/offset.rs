@@ -47,6 +47,23 @@ impl ConsumerOffsetTable {
         self.offsets.get(&key(topic, group)).and_then(|queues| queues.get(&queue_id)).copied()
     }
 
+    /// Copies `src`'s offsets to `dest` for `topic`, or for every topic `src` has offsets in.
+    /// Returns the number of topics copied.
+    pub fn clone_group(&mut self, src: &str, dest: &str, topic: Option<&str>) -> usize {
+        let suffix = format!("@{src}");
+        let copies: Vec<(String, BTreeMap<i32, i64>)> = self
+            .offsets
+            .iter()
+            .filter_map(|(key, queues)| key.strip_suffix(&suffix).map(|t| (t.to_owned(), queues.clone())))
+            .filter(|(t, _)| topic.is_none_or(|wanted| wanted == t))
+            .collect();
+        for (t, queues) in &copies {
+            self.offsets.insert(key(t, dest), queues.clone());
+        }
+        self.dirty |= !copies.is_empty();
+        copies.len()
+    }
+
     /// Forgets every group's offsets of `topic`.
     pub fn remove_topic(&mut self, topic: &str) {
         let prefix = format!("{topic}@");

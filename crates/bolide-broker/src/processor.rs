@@ -47,6 +47,7 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, subscription::get_all_subscription_group_config),
         (C::QUERY_CONSUMER_OFFSET, offset::query_consumer_offset),
         (C::UPDATE_CONSUMER_OFFSET, offset::update_consumer_offset),
+        (C::CLONE_GROUP_OFFSET, offset::clone_group_offset),
         (C::LOCK_BATCH_MQ, lock::lock_batch_mq),
         (C::UNLOCK_BATCH_MQ, lock::unlock_batch_mq),
         (C::GET_BROKER_CONFIG, admin::get_broker_config),

@@ -77,6 +77,18 @@ pub enum AdminCommand {
     /// Show the live consumers of a group.
     #[command(after_help = "Example: bolide admin consumerConnection -g billing")]
     ConsumerConnection(group::ConsumerConnection),
+    /// Copy a group's offsets of a topic to another group.
+    #[command(after_help = "Example: bolide admin cloneGroupOffset -s billing -d billing-v2 -t Orders")]
+    CloneGroupOffset(group::CloneGroupOffset),
+    /// Ask a group's live consumers how they are doing (subscriptions, queues).
+    #[command(after_help = "Example: bolide admin consumerStatus -g billing")]
+    ConsumerStatus(group::ConsumerStatus),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example: bolide admin completion bash > /etc/bash_completion.d/bolide")]
+    Completion {
+        /// Shell.
+        shell: clap_complete::Shell,
+    },
     /// Show the live producers of a group.
     #[command(after_help = "Example: bolide admin producerConnection -g orders-producer -t Orders")]
     ProducerConnection(group::ProducerConnection),
@@ -154,6 +166,11 @@ pub enum AdminCommand {
 }
 
 pub fn main(args: AdminArgs) -> Result<()> {
+    if let AdminCommand::Completion { shell } = args.command {
+        let mut command = <crate::Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "bolide", &mut std::io::stdout());
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
         let admin = Admin::new(&args.namesrv, Duration::from_millis(args.timeout_ms))?;
@@ -177,6 +194,9 @@ async fn run(admin: &Admin, command: AdminCommand) -> Result<Output> {
         C::DeleteSubGroup(args) => group::delete_sub_group(admin, args).await,
         C::ConsumerConnection(args) => group::consumer_connection(admin, args).await,
         C::ProducerConnection(args) => group::producer_connection(admin, args).await,
+        C::CloneGroupOffset(args) => group::clone_group_offset(admin, args).await,
+        C::ConsumerStatus(args) => group::consumer_status(admin, args).await,
+        C::Completion { .. } => unreachable!("handled before connecting"),
         C::ClusterList(args) => cluster::cluster_list(admin, args).await,
         C::GetBrokerConfig(args) => cluster::get_broker_config(admin, args).await,
         C::UpdateBrokerConfig(args) => cluster::update_broker_config(admin, args).await,

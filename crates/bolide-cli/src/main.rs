@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 /// Bolide: a RocketMQ-compatible NameServer and broker.
 #[derive(Parser)]
 #[command(name = "bolide", version, about, long_about = None, propagate_version = true)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }

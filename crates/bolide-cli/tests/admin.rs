@@ -305,4 +305,23 @@ fn offset_commands_move_a_group() {
     assert_eq!(lag(&cluster), "4");
     let text = cluster.ok(&["consumerProgress", "-g", "workers"]);
     assert!(text.contains("Diff Total:"), "{text}");
+
+    // A new group can start where another one is.
+    cluster.ok(&["skipAccumulatedMessage", "-g", "workers", "-t", "Jobs"]);
+    let cloned = cluster.ok(&["cloneGroupOffset", "-s", "workers", "-d", "workers-v2", "-t", "Jobs"]);
+    assert!(cloned.contains("clone group offset success"), "{cloned}");
+    let progress = cluster.json(&["consumerProgress", "-g", "workers-v2"]);
+    assert_eq!(progress.as_array().expect("rows").last().expect("total")["#Diff"], "0");
+    let nothing = cluster.fails(&["cloneGroupOffset", "-s", "nobody", "-d", "x", "-t", "Jobs"]);
+    assert!(nothing.contains("no offsets to clone"), "{nothing}");
+    let offline = cluster.fails(&["consumerStatus", "-g", "workers"]);
+    assert!(offline.contains("no live consumer"), "{offline}");
+}
+
+#[test]
+fn completion_scripts_cover_the_commands() {
+    let output = Command::new(bolide()).args(["admin", "completion", "bash"]).output().expect("run");
+    assert!(output.status.success());
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert!(script.contains("updateTopic") && script.contains("consumerProgress"), "bash script names the commands");
 }

@@ -1,7 +1,9 @@
-//! Consumer offsets: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15).
+//! Consumer offsets: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15),
+//! CLONE_GROUP_OFFSET (43).
 
 use bolide_protocol::header::{
-    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader, UpdateConsumerOffsetRequestHeader,
+    CloneGroupOffsetRequestHeader, QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use bolide_protocol::{RemotingCommand, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
@@ -58,5 +60,27 @@ pub(super) fn update_consumer_offset(
         return Ok(fail(request, ResponseCode::TOPIC_NOT_EXIST, remark));
     }
     state.offsets.lock().expect("offset lock").commit(group, &header.topic, header.queue_id, header.commit_offset);
+    Ok(success(request))
+}
+
+/// CLONE_GROUP_OFFSET: the destination group starts where the source group is (mqadmin
+/// cloneGroupOffset), for one topic or all of the source's topics.
+pub(super) fn clone_group_offset(
+    state: &State,
+    _ctx: &RequestContext,
+    request: &RemotingCommand,
+) -> Result<RemotingCommand, ProcessError> {
+    let header: CloneGroupOffsetRequestHeader = header(request)?;
+    let topic = header.topic.as_deref().filter(|topic| !topic.is_empty());
+    let copied = state.offsets.lock().expect("offset lock").clone_group(&header.src_group, &header.dest_group, topic);
+    if copied == 0 {
+        let remark = format!(
+            "group {} has no offsets to clone{}",
+            header.src_group,
+            topic.map(|t| format!(" for {t}")).unwrap_or_default()
+        );
+        return Ok(fail(request, ResponseCode::QUERY_NOT_FOUND, remark));
+    }
+    tracing::info!(src = %header.src_group, dest = %header.dest_group, topics = copied, "consumer offsets cloned");
     Ok(success(request))
 }

@@ -2,12 +2,13 @@
 //! producerConnection.
 
 use anyhow::{bail, Result};
+use bolide_protocol::body::ConsumerRunningInfo;
 use bolide_protocol::body::{
     ConsumerConnection as ConsumerConnectionBody, ProducerConnection as ProducerConnectionBody, SubscriptionGroupConfig,
 };
 use bolide_protocol::header::{
-    DeleteSubscriptionGroupRequestHeader, GetConsumerConnectionListRequestHeader,
-    GetProducerConnectionListRequestHeader,
+    CloneGroupOffsetRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumerConnectionListRequestHeader,
+    GetConsumerRunningInfoRequestHeader, GetProducerConnectionListRequestHeader,
 };
 use bolide_protocol::json::{self, KeyStyle};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
@@ -210,6 +211,107 @@ pub async fn producer_connection(admin: &Admin, args: ProducerConnection) -> Res
     }
     if n == 0 {
         bail!("producer group {} has no live producer on the brokers of {}", args.group, args.topic);
+    }
+    Ok(Output::Table(table))
+}
+
+#[derive(Args)]
+pub struct CloneGroupOffset {
+    /// Group whose offsets are copied.
+    #[arg(short = 's', long = "srcGroup")]
+    src: String,
+    /// Group that gets them.
+    #[arg(short = 'd', long = "destGroup")]
+    dest: String,
+    /// Topic.
+    #[arg(short = 't', long = "topic")]
+    topic: String,
+    /// The source group is offline (accepted for compatibility).
+    #[arg(short = 'o', long = "offline", action = clap::ArgAction::Set, default_value_t = true)]
+    offline: bool,
+}
+
+#[derive(Args)]
+pub struct ConsumerStatus {
+    /// Consumer group.
+    #[arg(short = 'g', long = "consumerGroup")]
+    group: String,
+    /// Only this client id.
+    #[arg(short = 'i', long = "clientId")]
+    client_id: Option<String>,
+    /// Ask the clients for a thread dump (Java clients).
+    #[arg(short = 's', long = "jstackEnable", action = clap::ArgAction::Set, default_value_t = false)]
+    jstack: bool,
+}
+
+pub async fn clone_group_offset(admin: &Admin, args: CloneGroupOffset) -> Result<Output> {
+    let header = CloneGroupOffsetRequestHeader {
+        src_group: args.src.clone(),
+        dest_group: args.dest.clone(),
+        topic: Some(args.topic.clone()),
+        offline: Some(args.offline),
+        ..Default::default()
+    };
+    let mut brokers = Vec::new();
+    for (_, addr) in admin.topic_masters(&args.topic).await? {
+        let request = RemotingCommand::request(RequestCode::CLONE_GROUP_OFFSET).with_header(&header);
+        ok(admin.broker(&addr, request).await?, "cloneGroupOffset")?;
+        brokers.push(addr);
+    }
+    Ok(Output::Text(
+        format!("clone group offset success. srcGroup[{}], destGroup={}, topic[{}]", args.src, args.dest, args.topic),
+        json!({ "srcGroup": args.src, "destGroup": args.dest, "topic": args.topic, "brokers": brokers }),
+    ))
+}
+
+pub async fn consumer_status(admin: &Admin, args: ConsumerStatus) -> Result<Output> {
+    let masters = any_masters(admin).await?;
+    let header = GetConsumerConnectionListRequestHeader { consumer_group: args.group.clone(), ..Default::default() };
+    let mut connections: Option<(String, ConsumerConnectionBody)> = None;
+    for addr in &masters {
+        let request = RemotingCommand::request(RequestCode::GET_CONSUMER_CONNECTION_LIST).with_header(&header);
+        let response = admin.broker(addr, request).await?;
+        if response.code == ResponseCode::SUCCESS.value() {
+            connections = Some((addr.clone(), json_body(&response, "consumer connections")?));
+            break;
+        }
+    }
+    let Some((addr, body)) = connections else {
+        bail!("consumer group {} has no live consumer on any broker", args.group);
+    };
+    let mut table = Table::new(&["#ClientId", "#Version", "#Subscriptions", "#Queues", "#Status"]);
+    for connection in &body.connection_set {
+        if args.client_id.as_ref().is_some_and(|wanted| wanted != &connection.client_id) {
+            continue;
+        }
+        let header = GetConsumerRunningInfoRequestHeader {
+            consumer_group: args.group.clone(),
+            client_id: connection.client_id.clone(),
+            jstack_enable: Some(args.jstack),
+            ..Default::default()
+        };
+        let request = RemotingCommand::request(RequestCode::GET_CONSUMER_RUNNING_INFO).with_header(&header);
+        let response = admin.broker(&addr, request).await?;
+        if response.code != ResponseCode::SUCCESS.value() {
+            table.row(vec![
+                connection.client_id.clone(),
+                connection.version.to_string(),
+                String::new(),
+                String::new(),
+                format!("no answer: {}", response.remark.unwrap_or_default()),
+            ]);
+            continue;
+        }
+        let info: ConsumerRunningInfo = json_body(&response, "consumer running info")?;
+        let subscriptions: Vec<String> =
+            info.subscription_set.iter().map(|s| format!("{}:{}", s.topic, s.sub_string)).collect();
+        table.row(vec![
+            connection.client_id.clone(),
+            connection.version.to_string(),
+            subscriptions.join(" "),
+            info.mq_table.len().to_string(),
+            "OK".to_owned(),
+        ]);
     }
     Ok(Output::Table(table))
 }
