@@ -31,8 +31,11 @@ struct FlushState {
     shutdown: bool,
     callbacks: Vec<(u64, DurableCallback)>,
     /// Threads parked in [`FlushControl::wait_durable`], with the offset each needs durable.
-    waiters: Vec<(u64, Thread)>,
+    waiters: Vec<Waiter>,
 }
+
+/// A thread parked until an offset is durable.
+type Waiter = (u64, Thread);
 
 /// Shared between appenders, waiters and the flush thread.
 pub(crate) struct FlushControl {
@@ -193,7 +196,7 @@ impl FlushControl {
     /// Records a successful flush up to `flushed`, wakes the waiters it covers in offset order and
     /// completes the callbacks it covers.
     pub(crate) fn flushed(&self, flushed: u64) {
-        let (covered, ready): (Vec<(u64, Thread)>, Vec<(u64, DurableCallback)>) = {
+        let (covered, ready): (Vec<Waiter>, Vec<(u64, DurableCallback)>) = {
             let mut state = self.lock();
             state.flushed = state.flushed.max(flushed);
             self.flushed_offset.store(state.flushed, Ordering::Release);
