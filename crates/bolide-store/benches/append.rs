@@ -10,6 +10,8 @@
 //!   group-commit batch and append-to-durable latency percentiles.
 //! - `append_sync_group_commit/raw_fdatasync_batch`: write(2) of that average batch then
 //!   fdatasync, repeatedly: the fsync-bound limit for the same batch pattern.
+//! - `append_sync_group_commit/raw_msync_batch`: the same batch copied into a mapped segment
+//!   then `msync`ed (the store's sync call), to compare the two sync calls.
 //!
 //! Run: `cargo bench -p bolide-store --bench append` (see docs/STORE.md for figures).
 
@@ -219,6 +221,7 @@ fn bench_sync(c: &mut Criterion) {
         sorted.last().copied().unwrap_or(0)
     );
     bench_raw_fdatasync(&mut group, batch.max(1));
+    bench_raw_msync(&mut group, batch.max(1));
     group.finish();
 }
 
@@ -231,6 +234,27 @@ fn bench_raw_fdatasync(group: &mut criterion::BenchmarkGroup<'_, criterion::meas
         b.iter(|| {
             file.write_all(&bytes).expect("write");
             file.sync_data().expect("fdatasync");
+        })
+    });
+}
+
+/// The same batch pattern through a mapping: copy the batch into a mapped segment, then
+/// `msync` that range (what the store's group commit does), to compare with `fdatasync`.
+fn bench_raw_msync(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, batch: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = FileStorage::new();
+    let segment = storage.create(dir.path(), "00000000000000000000", SEGMENT).expect("segment");
+    let bytes = vec![b'x'; (record_size() * batch) as usize];
+    let mut pos = 0u64;
+    group.throughput(Throughput::Elements(batch));
+    group.bench_function(BenchmarkId::new("raw_msync_batch", batch), |b| {
+        b.iter(|| {
+            if pos + bytes.len() as u64 > SEGMENT {
+                pos = 0;
+            }
+            segment.write(pos, &bytes).expect("write");
+            segment.sync(pos, pos + bytes.len() as u64).expect("msync");
+            pos += bytes.len() as u64;
         })
     });
 }

@@ -6,8 +6,10 @@
 //! - [`reader`]: records by offset and runs of published bytes for the dispatcher;
 //! - [`recovery`]: finding the real end of the log at start-up, and telling a torn tail from
 //!   corruption;
-//! - [`flush`]: asynchronous flushing and group commit for synchronous flushing.
+//! - [`flush`]: asynchronous flushing and group commit for synchronous flushing;
+//! - [`ahead`]: creating the next segment and prefaulting pages ahead of the writer.
 
+pub(crate) mod ahead;
 pub(crate) mod flush;
 mod reader;
 pub(crate) mod recovery;

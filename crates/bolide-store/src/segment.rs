@@ -68,6 +68,17 @@ pub trait Segment: Send + Sync + fmt::Debug {
     /// # Errors
     /// The implementation's sync error. The caller must treat it as fatal for the data concerned.
     fn sync(&self, from: u64, to: u64) -> io::Result<()>;
+
+    /// A hint that bytes `[from, to)` will be written soon: bring them in now, off the writer's
+    /// path (for mapped files: take the page faults that would otherwise stall the writer). Never
+    /// changes the content, so it may run concurrently with writes. The default does nothing.
+    ///
+    /// # Errors
+    /// The implementation's error (the caller may ignore it: this is only a hint).
+    fn prefault(&self, from: u64, to: u64) -> io::Result<()> {
+        let _ = (from, to);
+        Ok(())
+    }
 }
 
 /// A regular file found in a directory by [`SegmentStorage::list`].

@@ -9,7 +9,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use bytes::Bytes;
 
@@ -48,6 +48,12 @@ pub(crate) struct SegmentQueue {
     write_offset: AtomicU64,
     /// End of the bytes known durable.
     flushed_offset: AtomicU64,
+    /// The segment after the last one, created ahead of need by [`SegmentQueue::prepare_next`]
+    /// (off the append path, as Java's `AllocateMappedFileService` does) and taken by
+    /// [`SegmentQueue::find_or_create`]. Its file exists, zeroed, under its final name; after a
+    /// crash, recovery removes it like any segment past the end of the stream. Both take this
+    /// lock around creating a segment, so they never create the same file twice.
+    spare: Mutex<Option<SegmentRef>>,
 }
 
 impl SegmentQueue {
@@ -90,6 +96,7 @@ impl SegmentQueue {
             segments: RwLock::new(segments),
             write_offset: AtomicU64::new(end),
             flushed_offset: AtomicU64::new(end),
+            spare: Mutex::new(None),
         })
     }
 
@@ -147,6 +154,10 @@ impl SegmentQueue {
         segments.get(index).cloned()
     }
 
+    fn lock_spare(&self) -> MutexGuard<'_, Option<SegmentRef>> {
+        self.spare.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The segment containing `offset`, created (with any missing segments before it, when the
     /// queue is empty only the one) if it does not exist yet. Only the writer calls this.
     pub(crate) fn find_or_create(&self, offset: u64) -> Result<SegmentRef, StoreError> {
@@ -155,20 +166,79 @@ impl SegmentQueue {
         }
         let base_offset = offset - offset % self.segment_size;
         let name = segment_name(base_offset);
-        let segment = self
-            .storage
-            .create(&self.dir, &name, self.segment_size)
-            .map_err(|e| io_error("create", &self.dir.join(&name), e))?;
+        let mut spare = self.lock_spare();
+        let segment = match spare.take() {
+            Some(ready) if ready.base_offset == base_offset => ready.segment,
+            stale => {
+                if let Some(stale) = stale {
+                    self.remove_file(stale.base_offset)?;
+                }
+                self.create_segment(base_offset)?
+            }
+        };
         let mut segments = self.write_segments();
         if let Some(last) = segments.last() {
             if last.base_offset + self.segment_size != base_offset {
                 return Err(StoreError::SegmentGap { path: self.dir.join(name), expected: last.base_offset });
             }
         }
-        tracing::debug!(dir = %self.dir.display(), base_offset, "segment created");
+        tracing::debug!(dir = %self.dir.display(), base_offset, "segment in use");
         let created = SegmentRef { base_offset, segment };
         segments.push(created.clone());
         Ok(created)
+    }
+
+    fn create_segment(&self, base_offset: u64) -> Result<Arc<dyn Segment>, StoreError> {
+        let name = segment_name(base_offset);
+        self.storage
+            .create(&self.dir, &name, self.segment_size)
+            .map_err(|e| io_error("create", &self.dir.join(&name), e))
+    }
+
+    fn remove_file(&self, base_offset: u64) -> Result<(), StoreError> {
+        let name = segment_name(base_offset);
+        self.storage.remove(&self.dir, &name).map_err(|e| io_error("remove", &self.dir.join(&name), e))
+    }
+
+    /// Creates the segment after the last one, if the queue has segments and none is ready yet,
+    /// so that the writer finds it ready when it rolls over. Returns whether it created one.
+    /// Called off the append path.
+    pub(crate) fn prepare_next(&self) -> Result<bool, StoreError> {
+        let mut spare = self.lock_spare();
+        let Some(last) = self.read_segments().last().map(|s| s.base_offset) else { return Ok(false) };
+        let next = last + self.segment_size;
+        if spare.as_ref().is_some_and(|s| s.base_offset == next) {
+            return Ok(false);
+        }
+        if let Some(stale) = spare.take() {
+            self.remove_file(stale.base_offset)?;
+        }
+        let segment = self.create_segment(next)?;
+        tracing::debug!(dir = %self.dir.display(), base_offset = next, "next segment created ahead");
+        *spare = Some(SegmentRef { base_offset: next, segment });
+        Ok(true)
+    }
+
+    /// Prefaults `[from, to)` of the stream (see [`Segment::prefault`]), in the segments that
+    /// exist or are ready as the spare; returns where it stopped (`to`, or the end of the last
+    /// such segment).
+    pub(crate) fn prefault(&self, from: u64, to: u64) -> io::Result<u64> {
+        let mut at = from;
+        while at < to {
+            let seg = match self.find(at) {
+                Some(seg) => seg,
+                None => match self.lock_spare().as_ref() {
+                    Some(spare) if spare.base_offset <= at && at < spare.base_offset + self.segment_size => {
+                        spare.clone()
+                    }
+                    _ => break,
+                },
+            };
+            let end = to.min(seg.base_offset + self.segment_size);
+            seg.segment.prefault(at - seg.base_offset, end - seg.base_offset)?;
+            at = end;
+        }
+        Ok(at)
     }
 
     /// Writes `data` at stream offset `offset`; the range must lie inside one segment.
@@ -214,6 +284,9 @@ impl SegmentQueue {
     /// `offset` in its segment are zeroed until `zero_until` (an offset inside the same segment at
     /// which the stale bytes are known to end, or the segment end), and both positions are set.
     pub(crate) fn truncate(&self, offset: u64, zero_until: Option<u64>) -> Result<(), StoreError> {
+        if let Some(spare) = self.lock_spare().take() {
+            self.remove_file(spare.base_offset)?;
+        }
         let mut segments = self.write_segments();
         while let Some(last) = segments.last() {
             if last.base_offset < offset {
@@ -267,6 +340,7 @@ impl SegmentQueue {
 
     /// Removes every segment and the directory.
     pub(crate) fn destroy(&self) -> Result<(), StoreError> {
+        self.lock_spare().take();
         self.write_segments().clear();
         self.storage.remove_dir_all(&self.dir).map_err(|e| io_error("remove", &self.dir, e))
     }

@@ -58,7 +58,7 @@ struct Inner {
     closed: AtomicBool,
     /// The dispatch thread, unparked after every append.
     dispatch_thread: OnceLock<Thread>,
-    /// Stops the maintenance thread (checkpoint + retention).
+    /// Stops the maintenance thread (checkpoint + retention) and the work-ahead thread.
     maintenance_stop: (Mutex<bool>, std::sync::Condvar),
 }
 

@@ -11,7 +11,8 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use bolide_protocol::message::tag::tags_code;
 use bolide_store::{GetMessageStatus, MessageStore, StoreConfig};
@@ -81,8 +82,19 @@ fn bolide_reads_a_directory_written_by_the_java_store() {
     assert_eq!(store.max_queue_offset("JavaTopic", 1), (COUNT / 4 + 1) as u64);
 }
 
+/// Longest a Maven run may take (resolution from the local repository, compile, run). Dependencies
+/// missing from `~/.m2` are fetched from Maven Central, which can take a while the first time.
+const JAVA_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The two tests share `tests/java/target`: two Maven builds of one project at once are not safe.
+static MAVEN: Mutex<()> = Mutex::new(());
+
 /// Runs `JavaStoreWriter <root> COUNT <extra>` through Maven; returns whether it succeeded.
+///
+/// # Panics
+/// If Maven cannot be started or the run exceeds [`JAVA_TIMEOUT`] (the process is killed).
 fn run_java(root: &Path, extra: &[&str]) -> bool {
+    let _serial = MAVEN.lock().unwrap_or_else(|p| p.into_inner());
     let pom = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/pom.xml");
     // RocketMQ 4.9 reaches into JDK internals to unmap files; Java 9+ must open them.
     let opens = [
@@ -92,16 +104,32 @@ fn run_java(root: &Path, extra: &[&str]) -> bool {
         "--add-exports java.base/jdk.internal.ref=ALL-UNNAMED",
         "--add-opens java.base/jdk.internal.ref=ALL-UNNAMED",
     ];
-    let status = Command::new("mvn")
+    let mut child = Command::new("mvn")
         .env("MAVEN_OPTS", opens.join(" "))
         .args(["-q", "-B", "-f"])
         .arg(&pom)
         .arg("compile")
         .arg("exec:java")
         .arg(format!("-Dexec.args={} {COUNT} {}", root.display(), extra.join(" ")))
-        .status()
-        .expect("run mvn");
-    status.success()
+        .spawn()
+        .expect("run mvn (is Maven installed?)");
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for mvn") {
+            return status.success();
+        }
+        if started.elapsed() > JAVA_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "mvn ({}) did not finish within {JAVA_TIMEOUT:?} and was killed: Maven resolving dependencies \
+                 (offline? try `mvn -f {} dependency:resolve`) or the Java store not exiting",
+                extra.join(" "),
+                pom.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn java_enabled() -> bool {

@@ -165,9 +165,19 @@ fn lost_consume_queues_and_index_are_rebuilt_from_the_commit_log() {
 #[test]
 fn crash_recovery_scans_only_what_follows_the_checkpoint() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    // Flush every interval whatever is dirty: with the default 4-page minimum the last few KiB
+    // would wait for the 10 s thorough flush, and whether the checkpoint covered record 1999
+    // depended on where the last flush tick fell (the test failed under CPU load).
+    let config = bolide_store::StoreConfig { flush_commit_log_least_pages: 0, ..small_config(dir.path()) };
+    let store = MessageStore::open(config).expect("open");
     let records = fill(&store, 2000);
     assert!(store.wait_dispatched(WAIT));
+    let end = records[1999].0 + records[1999].1;
+    let deadline = std::time::Instant::now() + WAIT;
+    while store.flushed_commit_log_offset() < end && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(store.flushed_commit_log_offset() >= end, "the async flush reached the last record");
     // Let the maintenance thread write a checkpoint covering everything so far.
     std::thread::sleep(Duration::from_millis(300));
     let tail = fill(&store, 10);

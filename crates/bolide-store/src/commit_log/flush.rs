@@ -2,12 +2,15 @@
 //!
 //! Group commit: an append that must be durable records the offset it needs ("requested"),
 //! wakes the flush thread and waits. The flush thread syncs everything published so far in one
-//! call, publishes the new flushed offset and wakes every waiter whose offset it covers; appends
-//! that arrived during that sync are all covered by the next one. A failed sync poisons the store:
+//! call, publishes the new flushed offset and wakes the waiters whose offset it covers, one by
+//! one in offset order (each waiter parks on its own thread, so a sync wakes only those it
+//! covers, oldest first, instead of every waiter racing for one lock); appends that arrived
+//! during that sync are all covered by the next one. A failed sync poisons the store:
 //! every waiter and every later append gets [`StoreError::Poisoned`], nothing is acknowledged.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use super::CommitLog;
@@ -27,13 +30,21 @@ struct FlushState {
     flushed: u64,
     shutdown: bool,
     callbacks: Vec<(u64, DurableCallback)>,
+    /// Threads parked in [`FlushControl::wait_durable`], with the offset each needs durable.
+    waiters: Vec<Waiter>,
 }
+
+/// A thread parked until an offset is durable.
+type Waiter = (u64, Thread);
 
 /// Shared between appenders, waiters and the flush thread.
 pub(crate) struct FlushControl {
     state: Mutex<FlushState>,
-    /// Signalled when `flushed` advances, on poisoning and on shutdown.
-    durable: Condvar,
+    /// `state.flushed`, readable without the lock by parked waiters (stored before they are
+    /// unparked).
+    flushed_offset: AtomicU64,
+    /// `state.shutdown`, readable without the lock (stored before waiters are unparked).
+    shut_down: AtomicBool,
     /// Signalled to wake the flush thread.
     wake: Condvar,
     /// Set once by the first failed sync; never cleared.
@@ -52,7 +63,8 @@ impl FlushControl {
     pub(crate) fn new(flushed: u64) -> Self {
         FlushControl {
             state: Mutex::new(FlushState { requested: flushed, flushed, ..FlushState::default() }),
-            durable: Condvar::new(),
+            flushed_offset: AtomicU64::new(flushed),
+            shut_down: AtomicBool::new(false),
             wake: Condvar::new(),
             poison: OnceLock::new(),
             flush_count: AtomicU64::new(0),
@@ -80,8 +92,13 @@ impl FlushControl {
         if self.poison.set(cause.to_string()).is_ok() {
             tracing::error!(error = %cause, "flush failed: store poisoned, refusing writes until restart");
         }
-        let callbacks = std::mem::take(&mut self.lock().callbacks);
-        self.durable.notify_all();
+        let (callbacks, waiters) = {
+            let mut state = self.lock();
+            (std::mem::take(&mut state.callbacks), std::mem::take(&mut state.waiters))
+        };
+        for (_, waiter) in waiters {
+            waiter.unpark();
+        }
         for (_, callback) in callbacks {
             callback(self.check_healthy());
         }
@@ -94,12 +111,8 @@ impl FlushControl {
     /// Blocks until `offset` is durable, the store is poisoned or closed, or `timeout` passes.
     pub(crate) fn wait_durable(&self, offset: u64, timeout: Duration) -> Result<(), StoreError> {
         let deadline = Instant::now() + timeout;
-        let mut state = self.lock();
-        if state.requested < offset {
-            state.requested = offset;
-            self.wake.notify_one();
-        }
-        loop {
+        {
+            let mut state = self.lock();
             self.check_healthy()?;
             if state.flushed >= offset {
                 return Ok(());
@@ -107,12 +120,38 @@ impl FlushControl {
             if state.shutdown {
                 return Err(StoreError::Closed);
             }
+            state.waiters.push((offset, thread::current()));
+            if state.requested < offset {
+                state.requested = offset;
+                self.wake.notify_one();
+            }
+        }
+        loop {
+            // Parking may return spuriously or early (a stale unpark): every exit re-checks.
+            if self.flushed_offset.load(Ordering::Acquire) >= offset {
+                return Ok(());
+            }
+            if let Err(err) = self.check_healthy() {
+                self.forget_waiter(offset);
+                return Err(err);
+            }
+            if self.shut_down.load(Ordering::Acquire) {
+                self.forget_waiter(offset);
+                return Err(StoreError::Closed);
+            }
             let now = Instant::now();
             if now >= deadline {
+                self.forget_waiter(offset);
                 return Err(StoreError::FlushTimeout { timeout_ms: timeout.as_millis() as u64, appended: None });
             }
-            state = self.durable.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+            thread::park_timeout(deadline - now);
         }
+    }
+
+    /// Removes the calling thread's entry for `offset`, if the flush thread has not taken it.
+    fn forget_waiter(&self, offset: u64) {
+        let me = thread::current().id();
+        self.lock().waiters.retain(|(at, waiter)| *at != offset || waiter.id() != me);
     }
 
     /// Calls `callback` (on the flush thread, or right here if already settled) once `offset` is
@@ -142,21 +181,35 @@ impl FlushControl {
 
     /// Asks the flush thread to stop after its current sync; wakes every waiter.
     pub(crate) fn shutdown(&self) {
-        self.lock().shutdown = true;
+        let waiters = {
+            let mut state = self.lock();
+            state.shutdown = true;
+            self.shut_down.store(true, Ordering::Release);
+            std::mem::take(&mut state.waiters)
+        };
         self.wake.notify_all();
-        self.durable.notify_all();
+        for (_, waiter) in waiters {
+            waiter.unpark();
+        }
     }
 
-    /// Records a successful flush up to `flushed` and completes the callbacks it covers.
+    /// Records a successful flush up to `flushed`, wakes the waiters it covers in offset order and
+    /// completes the callbacks it covers.
     pub(crate) fn flushed(&self, flushed: u64) {
-        let ready: Vec<(u64, DurableCallback)> = {
+        let (covered, ready): (Vec<Waiter>, Vec<(u64, DurableCallback)>) = {
             let mut state = self.lock();
             state.flushed = state.flushed.max(flushed);
+            self.flushed_offset.store(state.flushed, Ordering::Release);
+            state.waiters.sort_unstable_by_key(|(at, _)| *at);
+            let n = state.waiters.partition_point(|(at, _)| *at <= flushed);
+            let covered = state.waiters.drain(..n).collect();
             let (ready, waiting) = std::mem::take(&mut state.callbacks).into_iter().partition(|(at, _)| *at <= flushed);
             state.callbacks = waiting;
-            ready
+            (covered, ready)
         };
-        self.durable.notify_all();
+        for (_, waiter) in covered {
+            waiter.unpark();
+        }
         for (_, callback) in ready {
             callback(Ok(()));
         }

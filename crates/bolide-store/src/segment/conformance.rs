@@ -15,6 +15,24 @@ pub fn run_all(storage: &dyn SegmentStorage, root: &Path) {
     listing_create_open_remove(storage, &root.join("listing"));
     synced_bytes_survive_reopen(storage, &root.join("reopen"));
     concurrent_disjoint_writes_and_reads(storage, &root.join("concurrent"));
+    prefault_keeps_content(storage, &root.join("prefault"));
+}
+
+fn prefault_keeps_content(storage: &dyn SegmentStorage, dir: &Path) {
+    let seg = storage.create(dir, "00000000000000000000", 256 * 1024).expect("create");
+    seg.write(70_000, b"kept").expect("write");
+    // Unaligned start and end, over written and never-written bytes.
+    if let Err(err) = seg.prefault(65_537, 200_001) {
+        // Only a hint: an implementation may not support it (an old kernel), but must say why.
+        assert!(!err.to_string().is_empty(), "a prefault error explains itself");
+    }
+    let mut buf = vec![1u8; 256 * 1024];
+    seg.read_into(0, &mut buf).expect("read");
+    assert_eq!(&buf[70_000..70_004], b"kept", "prefault keeps written bytes");
+    buf[70_000..70_004].fill(0);
+    assert!(buf.iter().all(|b| *b == 0), "prefault keeps never-written bytes zero");
+    seg.write(200_000, b"after").expect("write after prefault");
+    assert_eq!(&seg.slice(200_000, 5).expect("slice")[..], b"after");
 }
 
 fn new_segments_are_zeroed_and_fixed_size(storage: &dyn SegmentStorage, dir: &Path) {

@@ -1,8 +1,10 @@
 //! Background threads and shutdown.
 //!
-//! Three named threads per store, each stopped and joined by `close` (or `Drop`):
+//! Four named threads per store, each stopped and joined by `close` (or `Drop`):
 //! - `bolide-dispatch`: follows the commit log, builds consume queues and index;
 //! - `bolide-flush`: group commit (`SYNC_FLUSH`) or interval flush (`ASYNC_FLUSH`);
+//! - `bolide-ahead`: creates the next commit log segment and prefaults pages ahead of the
+//!   writer (see `commit_log::ahead`);
 //! - `bolide-maintenance`: every `flushIntervalConsumeQueue` ms flushes consume queues and index
 //!   and writes the checkpoint; every `cleanResourceInterval` ms runs retention.
 
@@ -14,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::open::CLOSE_DISPATCH_TIMEOUT;
 use super::{Inner, MessageStore, ABORT_FILE};
 use crate::checkpoint::CheckpointData;
+use crate::commit_log::ahead::{AheadState, AHEAD_POLL_INTERVAL};
 use crate::config::FlushDiskType;
 use crate::error::{io_error, StoreError};
 
@@ -23,7 +26,7 @@ fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<
 
 /// Starts the background threads.
 pub(super) fn start(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>, StoreError> {
-    let mut threads = Vec::with_capacity(3);
+    let mut threads = Vec::with_capacity(4);
     let dispatch = Arc::clone(inner);
     let handle = spawn("bolide-dispatch", move || dispatch.dispatcher.run())?;
     // Set before any append can happen: `open` has not returned yet.
@@ -43,6 +46,9 @@ pub(super) fn start(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>, StoreErro
             ),
         }
     })?);
+
+    let ahead = Arc::clone(inner);
+    threads.push(spawn("bolide-ahead", move || ahead.run_ahead())?);
 
     let maintenance = Arc::clone(inner);
     threads.push(spawn("bolide-maintenance", move || maintenance.run_maintenance())?);
@@ -74,6 +80,28 @@ impl Inner {
         self.checkpoint.store(&new)?;
         *data = new;
         Ok(())
+    }
+
+    /// The work-ahead loop; stops with the maintenance thread.
+    fn run_ahead(&self) {
+        let mut state = AheadState::default();
+        loop {
+            {
+                let (lock, condvar) = &self.maintenance_stop;
+                let stop = lock.lock().unwrap_or_else(|p| p.into_inner());
+                if *stop {
+                    return;
+                }
+                let stop = condvar.wait_timeout(stop, AHEAD_POLL_INTERVAL).unwrap_or_else(|p| p.into_inner()).0;
+                if *stop {
+                    return;
+                }
+            }
+            if self.flush.is_poisoned() {
+                return;
+            }
+            self.commit_log.work_ahead(&mut state);
+        }
     }
 
     fn run_maintenance(&self) {

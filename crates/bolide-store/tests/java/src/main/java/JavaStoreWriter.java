@@ -33,7 +33,19 @@ import org.apache.rocketmq.store.stats.BrokerStatsManager;
  * Usage: JavaStoreWriter ROOT COUNT [verify]
  */
 public class JavaStoreWriter {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        // Any exception must end the JVM: the store's threads are not daemons, so under exec:java
+        // an exception escaping main would leave Maven waiting for them forever (what made the
+        // compatibility test hang).
+        try {
+            System.exit(run(args));
+        } catch (Throwable e) {
+            e.printStackTrace(System.out);
+            System.exit(2);
+        }
+    }
+
+    private static int run(String[] args) throws Exception {
         String root = args[0];
         int count = Integer.parseInt(args[1]);
         boolean verify = args.length > 2 && args[2].equals("verify");
@@ -46,13 +58,13 @@ public class JavaStoreWriter {
                 e.printStackTrace(System.out);
                 failures = 1;
             } finally {
-                // The store's threads are not daemons: without this, exec:java waits forever.
                 store.shutdown();
             }
             System.out.println(failures == 0 ? "verified " + count : failures + " failures");
-            System.exit(failures == 0 ? 0 : 1);
+            return failures == 0 ? 0 : 1;
         }
         write(store, count);
+        return 0;
     }
 
     private static DefaultMessageStore open(String root) throws Exception {

@@ -1,0 +1,63 @@
+//! Work done ahead of the writer, off the append path (Java's `AllocateMappedFileService` and
+//! mapped-file warm-up): the next segment is created before the writer needs it, and the pages
+//! the writer is about to fill are faulted in by another thread.
+//!
+//! Without this, the appender itself pays for both: creating a segment costs two syncs (file and
+//! directory), and the first write to each fresh page of a mapped file faults, the kernel
+//! reading and zeroing the hole (a third of the appender's time in a profile of 1 KiB appends).
+
+use std::time::Duration;
+
+use super::CommitLog;
+
+/// How far past the write offset pages are faulted in. Large enough to stay ahead of the writer
+/// between two rounds, small enough that the dirty zero pages it creates stay few.
+pub(crate) const PREFAULT_AHEAD_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Smallest range worth a prefault call.
+const PREFAULT_MIN_STEP_BYTES: u64 = 1024 * 1024;
+
+/// Pause between rounds.
+pub(crate) const AHEAD_POLL_INTERVAL: Duration = Duration::from_millis(5);
+
+/// What the work-ahead thread remembers between rounds.
+#[derive(Debug)]
+pub(crate) struct AheadState {
+    /// Stream offset up to which pages have been prefaulted.
+    prefaulted_offset: u64,
+    /// Cleared when prefaulting fails (an old kernel without `MADV_POPULATE_WRITE`): the
+    /// writer then takes its own page faults, as before.
+    prefault_enabled: bool,
+}
+
+impl Default for AheadState {
+    fn default() -> Self {
+        AheadState { prefaulted_offset: 0, prefault_enabled: true }
+    }
+}
+
+impl CommitLog {
+    /// One round of work ahead of the writer. Failures are logged, never fatal: the writer
+    /// creates segments itself when none is ready (and reports errors then).
+    pub(crate) fn work_ahead(&self, state: &mut AheadState) {
+        if let Err(err) = self.segments.prepare_next() {
+            tracing::warn!(error = %err, "creating the next commit log segment ahead failed; the writer will create it");
+        }
+        if !state.prefault_enabled {
+            return;
+        }
+        let write_offset = self.segments.write_offset();
+        let from = state.prefaulted_offset.max(write_offset);
+        let to = write_offset + PREFAULT_AHEAD_BYTES;
+        if to < from + PREFAULT_MIN_STEP_BYTES {
+            return;
+        }
+        match self.segments.prefault(from, to) {
+            Ok(reached) => state.prefaulted_offset = reached,
+            Err(err) => {
+                state.prefault_enabled = false;
+                tracing::info!(error = %err, "prefaulting commit log pages unavailable; the appender takes its own page faults");
+            }
+        }
+    }
+}
