@@ -90,6 +90,17 @@ impl ClientRegistry {
         self.producers.entry(group.to_owned()).or_default().insert(connection, channel);
     }
 
+    /// The connection of the producer whose client id is `client_id` (request-reply pushes
+    /// replies there); the most recently refreshed one when the id has several.
+    pub fn producer_connection(&self, client_id: &str) -> Option<u64> {
+        self.producers
+            .values()
+            .flat_map(|members| members.iter())
+            .filter(|(_, channel)| channel.client_id == client_id)
+            .max_by_key(|(_, channel)| channel.last_update_ms)
+            .map(|(connection, _)| *connection)
+    }
+
     /// Removes `connection` from a consumer group; true when it was a member.
     pub fn unregister_consumer(&mut self, group: &str, connection: u64) -> bool {
         let Some(members) = self.consumers.get_mut(group) else { return false };
