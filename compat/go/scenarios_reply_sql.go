@@ -49,11 +49,17 @@ func s17RequestReply(e *env) (string, error) {
 		}
 		return consumer.ConsumeSuccess, nil
 	}
-	if _, err := e.pushConsumer(e.group(""), topic, "*", answer); err != nil {
+	// Go v2.1.2's Request heartbeats only when the server has no route for the topic, and its
+	// first periodic heartbeat (1 s after start) goes to the brokers it knows by then (none), so a
+	// fresh requester is unknown to the broker for 30 s and the reply push finds no connection
+	// (the Java broker behaves the same). The replier's consumer therefore shares the requester's
+	// client instance: its start heartbeat registers the requester's producer group as well.
+	instance := e.instance()
+	requester, err := e.producer(producer.WithInstanceName(instance))
+	if err != nil {
 		return "", err
 	}
-	requester, err := e.producer()
-	if err != nil {
+	if _, err := e.pushConsumer(e.group(""), topic, "*", answer, consumer.WithInstance(instance)); err != nil {
 		return "", err
 	}
 	check := func(reply *primitive.Message, seq, kind string) error {
