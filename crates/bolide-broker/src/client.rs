@@ -239,4 +239,15 @@ mod tests {
         assert_eq!((expired, changed), (vec![2], vec!["G".to_owned()]));
         assert!(registry.consumer_group("G").is_none());
     }
+
+    #[test]
+    fn a_producer_is_found_by_client_id() {
+        let mut registry = ClientRegistry::new();
+        registry.register_producer(7, channel("10.0.0.1@a", 100), "pg1");
+        registry.register_producer(8, channel("10.0.0.1@b", 100), "pg2");
+        assert_eq!(registry.producer_connection("10.0.0.1@b"), Some(8));
+        assert_eq!(registry.producer_connection("10.0.0.1@c"), None);
+        registry.connection_closed(8);
+        assert_eq!(registry.producer_connection("10.0.0.1@b"), None);
+    }
 }
