@@ -52,7 +52,8 @@ func s17RequestReply(e *env) (string, error) {
 	// Go v2.1.2's Request heartbeats only when the server has no route for the topic, and its
 	// first periodic heartbeat (1 s after start) goes to the brokers it knows by then (none), so a
 	// fresh requester is unknown to the broker for 30 s and the reply push finds no connection
-	// (the Java broker behaves the same). The replier's consumer therefore shares the requester's
+	// (the Java broker, too, knows requesters only from heartbeats). The replier's consumer
+	// therefore shares the requester's
 	// client instance: its start heartbeat registers the requester's producer group as well.
 	instance := e.instance()
 	requester, err := e.producer(producer.WithInstanceName(instance))
@@ -184,7 +185,8 @@ func (c *collector) seqs() []string {
 
 // s18: SQL92 selection with edge cases (IS NULL, NOT BETWEEN, missing and non-numeric a), and a
 // bad expression. The Go client does not check SQL subscriptions at start (its
-// CheckClientInBroker is empty in v2.1.2), so a bad expression must simply deliver nothing.
+// CheckClientInBroker is empty in v2.1.2), so for a bad expression the scenario only reports what
+// arrives.
 func s18Sql92Filter(e *env) (string, error) {
 	topic := e.topic("")
 	if err := e.createTopic(topic, 4); err != nil {
@@ -242,11 +244,11 @@ func s18Sql92Filter(e *env) (string, error) {
 	if _, err := sqlConsumer(e, e.group("_bad"), topic, s18Bad, bad); err != nil {
 		outcome = "refused at start: " + err.Error()
 	} else {
+		// Not asserted: with nothing checked at start, what arrives is up to the broker (Apache
+		// RocketMQ 5.5.0 delivers everything to a pull whose SQL does not parse; Bolide refuses it).
 		time.Sleep(5 * time.Second)
-		if n := bad.distinct(); n > 0 {
-			return "", fmt.Errorf("a consumer subscribed with %q received %d messages", s18Bad, n)
-		}
-		outcome = "accepted by the client at start (no broker check in v2.1.2) and delivered nothing in 5 s"
+		outcome = fmt.Sprintf("accepted by the client at start (no broker check in v2.1.2); %d messages delivered in 5 s",
+			bad.distinct())
 	}
 	return fmt.Sprintf("SQL received exactly 3 of %d; IS NULL and NOT BETWEEN right; %q %s",
 		len(s18Samples), s18Bad, outcome), nil

@@ -286,7 +286,7 @@ async function s15Consume(env) {
 
 // s18: SQL92 subscriptions (ali-ons takes { expressionType: 'SQL92', subString }). The same
 // message set and expressions as the Java and Go programs. ali-ons does not check a subscription
-// at start, so a bad expression must simply deliver nothing.
+// at start, so for a bad expression the scenario only reports what arrives.
 const S18_SAMPLES = [
   ['in-a1-A', 'A', '1'],
   ['in-a2-B', 'B', '2'],
@@ -340,9 +340,10 @@ async function s18Sql92Filter(env) {
     outcome = `refused at start: ${err.message}`;
   }
   if (outcome === undefined) {
+    // Not asserted: with nothing checked at start, Apache RocketMQ 5.5.0 builds no filter for the
+    // pull's unparsable expression and delivers every message; Bolide refuses those pulls.
     await sleep(5000);
-    check(bad.distinct === 0, `a consumer subscribed with "${S18_BAD}" received ${bad.distinct} messages`);
-    outcome = 'accepted by the client at start (no broker check) and delivered nothing in 5 s';
+    outcome = `accepted by the client at start (no broker check); ${bad.distinct} messages delivered in 5 s`;
   }
   return `SQL received exactly 3 of ${S18_SAMPLES.length}; IS NULL and NOT BETWEEN right; "${S18_BAD}" ${outcome}`;
 }
