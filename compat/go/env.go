@@ -127,6 +127,12 @@ func (e *env) producer(opts ...producer.Option) (rocketmq.Producer, error) {
 type handler func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error)
 
 func (e *env) pushConsumer(group, topic, expr string, h handler, opts ...consumer.Option) (rocketmq.PushConsumer, error) {
+	return e.pushConsumerSelector(group, topic, consumer.MessageSelector{Type: consumer.TAG, Expression: expr}, h, opts...)
+}
+
+// pushConsumerSelector is pushConsumer with any selector (SQL92 in s18).
+func (e *env) pushConsumerSelector(group, topic string, selector consumer.MessageSelector, h handler,
+	opts ...consumer.Option) (rocketmq.PushConsumer, error) {
 	e.stepf("starting a push consumer in %s", group)
 	base := []consumer.Option{
 		consumer.WithNsResolver(e.resolver()),
@@ -138,7 +144,6 @@ func (e *env) pushConsumer(group, topic, expr string, h handler, opts ...consume
 	if err != nil {
 		return nil, fmt.Errorf("new push consumer: %w", err)
 	}
-	selector := consumer.MessageSelector{Type: consumer.TAG, Expression: expr}
 	if err := c.Subscribe(topic, selector, h); err != nil {
 		return nil, fmt.Errorf("subscribe %s: %w", topic, err)
 	}

@@ -90,6 +90,17 @@ impl ClientRegistry {
         self.producers.entry(group.to_owned()).or_default().insert(connection, channel);
     }
 
+    /// The connection of the producer whose client id is `client_id` (request-reply pushes
+    /// replies there); the most recently refreshed one when the id has several.
+    pub fn producer_connection(&self, client_id: &str) -> Option<u64> {
+        self.producers
+            .values()
+            .flat_map(|members| members.iter())
+            .filter(|(_, channel)| channel.client_id == client_id)
+            .max_by_key(|(_, channel)| channel.last_update_ms)
+            .map(|(connection, _)| *connection)
+    }
+
     /// Removes `connection` from a consumer group; true when it was a member.
     pub fn unregister_consumer(&mut self, group: &str, connection: u64) -> bool {
         let Some(members) = self.consumers.get_mut(group) else { return false };
@@ -227,5 +238,16 @@ mod tests {
         let (expired, changed) = registry.expire(220_001, 120_000);
         assert_eq!((expired, changed), (vec![2], vec!["G".to_owned()]));
         assert!(registry.consumer_group("G").is_none());
+    }
+
+    #[test]
+    fn a_producer_is_found_by_client_id() {
+        let mut registry = ClientRegistry::new();
+        registry.register_producer(7, channel("10.0.0.1@a", 100), "pg1");
+        registry.register_producer(8, channel("10.0.0.1@b", 100), "pg2");
+        assert_eq!(registry.producer_connection("10.0.0.1@b"), Some(8));
+        assert_eq!(registry.producer_connection("10.0.0.1@c"), None);
+        registry.connection_closed(8);
+        assert_eq!(registry.producer_connection("10.0.0.1@b"), None);
     }
 }

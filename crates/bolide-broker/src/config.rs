@@ -118,6 +118,8 @@ define_config! {
         max_transfer_bytes_on_message_in_memory: u64 = "maxTransferBytesOnMessageInMemory", 256 * 1024;
         /// Refuse transactional (half) messages with NO_PERMISSION.
         reject_transaction_message: bool = "rejectTransactionMessage", false;
+        /// Request-reply: also store replies in `<cluster>_REPLY_TOPIC` after pushing them.
+        store_reply_message_enable: bool = "storeReplyMessageEnable", true;
         /// Accepted for compatibility; no effect.
         rocketmq_home: String = "rocketmqHome", String::new();
         /// Accepted for compatibility; no effect.

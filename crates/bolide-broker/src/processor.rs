@@ -94,6 +94,9 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
     for code in [C::SEND_MESSAGE, C::SEND_MESSAGE_V2, C::SEND_BATCH_MESSAGE] {
         register_async(registry, state, code, send::send_message);
     }
+    for code in [C::SEND_REPLY_MESSAGE, C::SEND_REPLY_MESSAGE_V2] {
+        register_async(registry, state, code, send::send_reply_message);
+    }
     for code in [C::PULL_MESSAGE, C::LITE_PULL_MESSAGE] {
         register_async(registry, state, code, pull::pull_message);
     }

@@ -1,4 +1,5 @@
-//! Sending: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320).
+//! Sending: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320); request-reply's
+//! SEND_REPLY_MESSAGE (324, 325) in [`reply`].
 //!
 //! Checks follow the Java broker's `msgCheck` (`codes.md` §5.3): broker and topic permissions,
 //! topic name, system topics, auto-creation from the template topic, queue id range, sizes. The
@@ -22,9 +23,12 @@ use bytes::Bytes;
 use tracing::{info, warn};
 
 use super::{fail, header};
+
+mod reply;
 use crate::delay;
 use crate::server::{now_ms, State};
 use crate::topic::{AutoCreate, DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX};
+pub(super) use reply::send_reply_message;
 
 /// Longest ordinary topic name; retry and DLQ topics may reach [`MAX_SYSTEM_TOPIC_LENGTH`].
 const MAX_TOPIC_LENGTH: usize = 127;
