@@ -78,8 +78,14 @@ impl ClientRegistry {
         if keep_subscriptions {
             return new_member;
         }
-        let subscriptions: BTreeMap<String, SubscriptionData> =
-            data.subscription_data_set.iter().map(|sub| (sub.topic.clone(), sub.clone())).collect();
+        // As Java's ConsumerGroupInfo: a subscription only moves to a newer version, so the group
+        // keeps the newest of its members' versions and no member's pull is refused as "not
+        // latest" because another member's older heartbeat came last.
+        let mut subscriptions: BTreeMap<String, SubscriptionData> = BTreeMap::new();
+        for sub in &data.subscription_data_set {
+            let kept = group.subscriptions.get(&sub.topic).filter(|old| old.sub_version >= sub.sub_version);
+            subscriptions.insert(sub.topic.clone(), kept.unwrap_or(sub).clone());
+        }
         let changed_topics = !group.subscriptions.keys().eq(subscriptions.keys());
         group.subscriptions = subscriptions;
         new_member || changed_topics
@@ -202,6 +208,23 @@ mod tests {
             subscription_data_set: topics.iter().map(|topic| SubscriptionData::tag(*topic, "*", 1)).collect(),
             ..ConsumerData::default()
         }
+    }
+
+    #[test]
+    fn subscription_versions_only_move_forward() {
+        let mut registry = ClientRegistry::new();
+        let versioned = |version: i64, expression: &str| ConsumerData {
+            group_name: "G".to_owned(),
+            subscription_data_set: vec![SubscriptionData::tag("T", expression, version)],
+            ..ConsumerData::default()
+        };
+        registry.register_consumer(1, channel("a", 0), &versioned(20, "A"), false);
+        // Another member's older heartbeat does not take the version back.
+        registry.register_consumer(2, channel("b", 0), &versioned(10, "B"), false);
+        let sub = |registry: &ClientRegistry| registry.consumer_group("G").expect("group").subscriptions["T"].clone();
+        assert_eq!((sub(&registry).sub_version, sub(&registry).sub_string.as_str()), (20, "A"));
+        registry.register_consumer(2, channel("b", 1), &versioned(30, "B"), false);
+        assert_eq!((sub(&registry).sub_version, sub(&registry).sub_string.as_str()), (30, "B"));
     }
 
     #[test]
