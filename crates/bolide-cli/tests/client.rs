@@ -209,3 +209,38 @@ async fn seek_and_commit_move_a_group_through_a_queue() {
     resumed.shutdown().await;
     producer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_of_one_group_share_the_queues() {
+    let server = Standalone::start();
+    let producer = Producer::start(server.config(), "share_producer").await.expect("producer starts");
+    for i in 0..40 {
+        producer.send(&Message::new("ClientShared", format!("s{i}"))).await.expect("send");
+    }
+    let mut first = consumer(&server, "share_group").await;
+    wait_for_route(&first, "ClientShared").await;
+    first.subscribe("ClientShared").await.expect("subscribe");
+    first.rebalance().await.expect("rebalance");
+    assert_eq!(first.assignment().len(), 4, "alone, a consumer takes every queue of the auto-created topic");
+
+    let mut second = consumer(&server, "share_group").await;
+    second.subscribe("ClientShared").await.expect("subscribe");
+    second.rebalance().await.expect("rebalance");
+    first.rebalance().await.expect("rebalance");
+    let (a, b) = (first.assignment().to_vec(), second.assignment().to_vec());
+    assert_eq!((a.len(), b.len()), (2, 2), "{a:?} / {b:?}");
+    assert!(a.iter().all(|queue| !b.contains(queue)), "the shares are disjoint");
+
+    // Together they read every message once.
+    let mut bodies = receive(&mut first, 20).await;
+    bodies.extend(receive(&mut second, 20).await);
+    let mut bodies: Vec<String> = bodies.iter().map(|m| String::from_utf8_lossy(&m.body).into_owned()).collect();
+    bodies.sort();
+    let mut expected: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+    expected.sort();
+    assert_eq!(bodies, expected);
+
+    first.shutdown().await;
+    second.shutdown().await;
+    producer.shutdown().await;
+}

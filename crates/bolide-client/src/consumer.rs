@@ -4,6 +4,7 @@
 //! holds the requests until one arrives or the poll's time is up.
 
 mod pull;
+mod rebalance;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ use pull::{OffsetKind, PullOutcome};
 
 /// Messages asked for per queue and pull (`pullBatchSize`).
 pub const DEFAULT_PULL_BATCH_SIZE: u32 = 32;
+/// How often subscribe mode re-divides the queues among the group (`rebalance.waitInterval`).
+pub const REBALANCE_INTERVAL: Duration = Duration::from_secs(20);
 /// The longest time the broker holds one pull (`suspendTimeoutMillis` of push consumers).
 pub const MAX_SUSPEND: Duration = Duration::from_secs(15);
 
@@ -91,6 +94,10 @@ pub struct PullConsumer {
     positions: HashMap<MessageQueue, Position>,
     /// Round-robin start so that no queue is always served first.
     turn: usize,
+    /// Topics of subscribe mode, whose queues the group divides by rebalancing.
+    subscriptions: Vec<String>,
+    /// When subscribe mode rebalances next.
+    next_rebalance: Instant,
 }
 
 impl PullConsumer {
@@ -111,7 +118,15 @@ impl PullConsumer {
             return Err(ClientError::InvalidConfig { reason: "empty group or zero pull batch size".into() });
         }
         let instance = Instance::start(config, HeartbeatData::default())?;
-        Ok(Self { instance, options, assigned: Vec::new(), positions: HashMap::new(), turn: 0 })
+        Ok(Self {
+            instance,
+            options,
+            assigned: Vec::new(),
+            positions: HashMap::new(),
+            turn: 0,
+            subscriptions: Vec::new(),
+            next_rebalance: Instant::now(),
+        })
     }
 
     /// The client id brokers see.
@@ -137,6 +152,63 @@ impl PullConsumer {
         }
         self.assigned = queues;
         self.announce().await;
+    }
+
+    /// Subscribe mode: reads `topic`'s queues shared out among the group's live consumers
+    /// (every consumer of the group must subscribe to the same topics). The share is computed
+    /// at the next poll and every 20 s after ([`REBALANCE_INTERVAL`]), or by
+    /// [`PullConsumer::rebalance`]. Do not mix with [`PullConsumer::assign`].
+    ///
+    /// # Errors
+    /// [`ClientError::NoRoute`] if no NameServer knows the topic; transport errors.
+    pub async fn subscribe(&mut self, topic: &str) -> Result<(), ClientError> {
+        self.instance.update_route(topic, false).await?;
+        if !self.subscriptions.iter().any(|known| known == topic) {
+            self.subscriptions.push(topic.to_owned());
+        }
+        self.announce().await;
+        self.next_rebalance = Instant::now();
+        Ok(())
+    }
+
+    /// Subscribe mode: divides the subscribed topics' queues among the group's consumers now
+    /// (AllocateMessageQueueAveragely over sorted queues and client ids). Queues given up have
+    /// their positions committed first.
+    ///
+    /// # Errors
+    /// Routing, transport and broker errors; the assignment is unchanged then.
+    pub async fn rebalance(&mut self) -> Result<(), ClientError> {
+        let mut mine = Vec::new();
+        for topic in self.subscriptions.clone() {
+            let route = self.instance.update_route(&topic, false).await?;
+            let mut all = route.read_queues.clone();
+            all.sort_by(|a, b| (&a.topic, &a.broker_name, a.queue_id).cmp(&(&b.topic, &b.broker_name, b.queue_id)));
+            let Some(addr) = route.masters.values().min().cloned() else {
+                return Err(ClientError::NoQueue { topic, kind: "readable" });
+            };
+            let mut clients = rebalance::consumer_ids(&self.instance, &addr, &self.options.group).await?;
+            rebalance::sort_client_ids(&mut clients);
+            let Some(index) = clients.iter().position(|id| id == self.instance.client_id()) else {
+                tracing::debug!(%topic, "this client is not yet listed in its group; no queue this round");
+                continue;
+            };
+            mine.extend(rebalance::allocate_averagely(&all, clients.len(), index));
+        }
+        let dropped: Vec<MessageQueue> = self.assigned.iter().filter(|queue| !mine.contains(queue)).cloned().collect();
+        for queue in dropped {
+            if let Some(next) = self.position(&queue) {
+                if let Err(err) = self.commit_offset(&queue, next).await {
+                    tracing::warn!(?queue, error = %err, "commit of a queue given up failed");
+                }
+            }
+        }
+        self.positions.retain(|queue, _| mine.contains(queue));
+        for queue in &mine {
+            self.positions.entry(queue.clone()).or_default();
+        }
+        self.assigned = mine;
+        self.next_rebalance = Instant::now() + REBALANCE_INTERVAL;
+        Ok(())
     }
 
     /// The assigned queues.
@@ -212,6 +284,12 @@ impl PullConsumer {
     /// at the next poll.
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<MessageExt>, ClientError> {
         let deadline = Instant::now() + timeout;
+        if !self.subscriptions.is_empty() && Instant::now() >= self.next_rebalance {
+            if let Err(err) = self.rebalance().await {
+                tracing::warn!(error = %err, "rebalance failed; keeping the current queues");
+                self.next_rebalance = Instant::now() + REBALANCE_INTERVAL;
+            }
+        }
         self.resolve_positions().await?;
         // A quick pass first: while messages flow, no request is left held at the broker.
         let found = self.pull_round(None, deadline).await?;
@@ -277,6 +355,7 @@ impl PullConsumer {
     /// Heartbeats announce the group and a `*` subscription for every assigned topic.
     async fn announce(&self) {
         let mut topics: Vec<&str> = self.assigned.iter().map(|queue| queue.topic.as_str()).collect();
+        topics.extend(self.subscriptions.iter().map(String::as_str));
         topics.sort_unstable();
         topics.dedup();
         let consumer = ConsumerData {

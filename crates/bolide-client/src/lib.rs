@@ -6,7 +6,8 @@
 //! - `message`: [`Message`] to send, [`SendResult`], received [`MessageExt`];
 //! - `producer`: [`Producer`], [`QueueSelector`], [`SelectByHash`]; `producer/encode`: one
 //!   request body and header per send (properties, `UNIQ_KEY`, compression, batches);
-//! - `consumer`: [`PullConsumer`] (assign, seek, poll, commit); `consumer/pull`: the broker calls;
+//! - `consumer`: [`PullConsumer`] (assign or subscribe, seek, poll, commit); `consumer/pull`: the
+//!   broker calls; `consumer/rebalance`: dividing queues among a group;
 //! - `route`: a topic's writable and readable queues from its route, TBW102 auto-create;
 //! - `instance`: connections, route cache with NameServer failover, heartbeats, shutdown;
 //! - `error`: [`ClientError`].
@@ -40,7 +41,9 @@ mod route;
 
 pub use bolide_protocol::body::MessageQueue;
 pub use config::{ClientConfig, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROUTE_REFRESH_INTERVAL};
-pub use consumer::{ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND};
+pub use consumer::{
+    ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND, REBALANCE_INTERVAL,
+};
 pub use error::{ClientError, RETRYABLE_SEND_CODES};
 pub use message::{Message, MessageExt, SendResult, SendStatus, MAX_MESSAGE_BYTES};
 pub use producer::{
