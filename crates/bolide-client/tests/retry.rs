@@ -1,10 +1,12 @@
 //! Failover with fake servers on loopback: a NameServer that is down, one that answers, a
 //! broker that refuses every send with SYSTEM_BUSY and one that stores. The producer must skip
 //! the dead NameServer and retry each refused send on the other broker (behaviours.md §2.3).
+//! Also: heartbeats name the producer group and repeat; shutdown unregisters it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bolide_client::{ClientConfig, ClientError, Message, Producer, ProducerOptions};
 use bolide_protocol::body::{BrokerData, QueueData, TopicRouteData, PERM_READ, PERM_WRITE};
@@ -15,10 +17,30 @@ use bolide_remoting::{ProcessorRegistry, RequestContext, Server, ServerConfig, S
 
 /// A fake broker: answers heartbeats and unregisters, and every send with `send_code`.
 async fn broker(send_code: ResponseCode, sends: Arc<AtomicUsize>) -> ServerHandle {
+    broker_counting(send_code, sends, Arc::default()).await
+}
+
+/// As [`broker`], also keeping every HEART_BEAT body and UNREGISTER_CLIENT header.
+async fn broker_counting(
+    send_code: ResponseCode,
+    sends: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<(RequestCode, String)>>>,
+) -> ServerHandle {
     let mut registry = ProcessorRegistry::new();
     for code in [RequestCode::HEART_BEAT, RequestCode::UNREGISTER_CLIENT] {
-        registry.register(code, |_: RequestContext, request: RemotingCommand| async move {
-            Ok(Some(RemotingCommand::response_to(&request, ResponseCode::SUCCESS)))
+        let seen = seen.clone();
+        registry.register(code, move |_: RequestContext, request: RemotingCommand| {
+            let seen = seen.clone();
+            async move {
+                let text = match request.request_code() {
+                    RequestCode::HEART_BEAT => {
+                        String::from_utf8_lossy(&request.body.clone().unwrap_or_default()).into_owned()
+                    }
+                    _ => format!("{:?}", request.ext_fields),
+                };
+                seen.lock().expect("seen lock").push((request.request_code(), text));
+                Ok(Some(RemotingCommand::response_to(&request, ResponseCode::SUCCESS)))
+            }
         });
     }
     registry.register(RequestCode::SEND_MESSAGE_V2, move |_: RequestContext, request: RemotingCommand| {
@@ -132,6 +154,34 @@ async fn refused_sends_are_retried_on_the_other_broker() {
     producer.shutdown().await;
     strict.shutdown().await;
     for server in [busy, ok, name_server] {
+        server.shutdown().await.expect("server stops");
+    }
+}
+
+#[tokio::test]
+async fn heartbeats_repeat_and_shutdown_unregisters_the_group() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let first = broker_counting(ResponseCode::SUCCESS, Arc::default(), seen.clone()).await;
+    let second = broker(ResponseCode::SUCCESS, Arc::default()).await;
+    let brokers = [("broker-a", first.local_addr().to_string()), ("broker-b", second.local_addr().to_string())];
+    let name_server = name_server("Beats", brokers).await;
+    let config = ClientConfig::new(&name_server.local_addr().to_string())
+        .with_heartbeat_interval(Duration::from_millis(100))
+        .with_route_refresh_interval(Duration::from_millis(100));
+    let producer = Producer::start(config, "beating_producer").await.expect("producer starts");
+    producer.send(&Message::new("Beats", "x")).await.expect("send");
+    tokio::time::sleep(Duration::from_millis(550)).await;
+    producer.shutdown().await;
+
+    let seen = seen.lock().expect("seen lock").clone();
+    let beats: Vec<_> = seen.iter().filter(|(code, _)| *code == RequestCode::HEART_BEAT).collect();
+    assert!(beats.len() >= 4, "a heartbeat on discovery and then every 100 ms: {}", beats.len());
+    assert!(beats[0].1.contains("beating_producer"), "the body names the producer group: {}", beats[0].1);
+    assert!(beats[0].1.contains(producer.client_id()), "and the client id: {}", beats[0].1);
+    let (last_code, unregister) = seen.last().expect("requests seen");
+    assert_eq!(*last_code, RequestCode::UNREGISTER_CLIENT);
+    assert!(unregister.contains("beating_producer"), "{unregister}");
+    for server in [first, second, name_server] {
         server.shutdown().await.expect("server stops");
     }
 }
