@@ -175,7 +175,7 @@ async fn heartbeats_repeat_and_shutdown_unregisters_the_group() {
 
     let seen = seen.lock().expect("seen lock").clone();
     let beats: Vec<_> = seen.iter().filter(|(code, _)| *code == RequestCode::HEART_BEAT).collect();
-    assert!(beats.len() >= 4, "a heartbeat on discovery and then every 100 ms: {}", beats.len());
+    assert!(beats.len() >= 3, "a heartbeat on discovery and then every 100 ms: {}", beats.len());
     assert!(beats[0].1.contains("beating_producer"), "the body names the producer group: {}", beats[0].1);
     assert!(beats[0].1.contains(producer.client_id()), "and the client id: {}", beats[0].1);
     let (last_code, unregister) = seen.last().expect("requests seen");
