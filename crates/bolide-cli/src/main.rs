@@ -1,6 +1,7 @@
 //! `bolide`: one binary with a subcommand per server or tool.
 
 mod admin;
+mod bench;
 mod broker;
 mod logging;
 mod namesrv;
@@ -27,17 +28,21 @@ enum Command {
     Standalone(standalone::StandaloneArgs),
     /// Operate a cluster with mqadmin's commands and flags (topics, groups, brokers, messages).
     Admin(admin::AdminArgs),
+    /// Measure throughput and latency with a producer or consumer load, like RocketMQ's
+    /// benchmark tools.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let tool = matches!(cli.command, Command::Admin(_));
+    let tool = matches!(cli.command, Command::Admin(_) | Command::Bench(_));
     logging::init(if tool { "warn" } else { "info" });
     let result = match cli.command {
         Command::Namesrv(args) => namesrv::main(args),
         Command::Broker(args) => broker::main(args),
         Command::Standalone(args) => standalone::main(args),
         Command::Admin(args) => admin::main(args),
+        Command::Bench(args) => bench::main(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

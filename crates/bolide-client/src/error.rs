@@ -1,0 +1,146 @@
+//! [`ClientError`]: every way a client call can fail.
+
+use bolide_protocol::json::JsonError;
+use bolide_protocol::message::compression::CompressionError;
+use bolide_protocol::{HeaderError, ResponseCode};
+use bolide_remoting::RemotingError;
+
+/// A failed client call. Broker refusals keep the response code and remark; transport failures
+/// keep their cause as `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// [`crate::ClientConfig`] lists no NameServer.
+    #[error("no name server address is configured")]
+    NoNameServer,
+    /// The configuration is unusable.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig {
+        /// What is wrong.
+        reason: String,
+    },
+    /// No NameServer knows the topic (and, for producers, TBW102 auto-create is unavailable).
+    #[error("no route for topic {topic}")]
+    NoRoute {
+        /// The topic.
+        topic: String,
+    },
+    /// The topic's route has no queue usable for this operation.
+    #[error("topic {topic} has no {kind} queue")]
+    NoQueue {
+        /// The topic.
+        topic: String,
+        /// `writable` or `readable`.
+        kind: &'static str,
+    },
+    /// The route names a broker whose master address is unknown.
+    #[error("broker {broker_name} has no master address in the route")]
+    NoBrokerAddress {
+        /// The broker name.
+        broker_name: String,
+    },
+    /// The message cannot be sent as it is.
+    #[error("invalid message: {reason}")]
+    InvalidMessage {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A server answered with an error code.
+    #[error("{addr} answered {code}: {remark}")]
+    Broker {
+        /// The response code.
+        code: ResponseCode,
+        /// The response's remark (empty if none).
+        remark: String,
+        /// The server address.
+        addr: String,
+    },
+    /// The request could not be sent or answered.
+    #[error("request to {addr} failed")]
+    Remoting {
+        /// The server address.
+        addr: String,
+        /// The transport error.
+        #[source]
+        source: RemotingError,
+    },
+    /// A response header could not be decoded.
+    #[error("malformed response header from {addr}")]
+    Header {
+        /// The server address.
+        addr: String,
+        /// The decoding error.
+        #[source]
+        source: HeaderError,
+    },
+    /// A JSON response body could not be decoded.
+    #[error("malformed response body from {addr}")]
+    Json {
+        /// The server address.
+        addr: String,
+        /// The decoding error.
+        #[source]
+        source: JsonError,
+    },
+    /// A body could not be compressed.
+    #[error("cannot compress the message body")]
+    Compression(#[source] CompressionError),
+    /// The call's timeout passed before any attempt could be made.
+    #[error("timed out after {timeout:?}")]
+    Timeout {
+        /// The call's timeout.
+        timeout: std::time::Duration,
+    },
+    /// The client was shut down.
+    #[error("the client is shut down")]
+    Shutdown,
+}
+
+impl ClientError {
+    /// The broker's response code, if this is a refusal.
+    #[must_use]
+    pub fn response_code(&self) -> Option<ResponseCode> {
+        match self {
+            ClientError::Broker { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether a sync send retries on another broker after this error, as the Java producer does
+    /// (behaviours.md §2.3): transport failures and the retryable response codes.
+    #[must_use]
+    pub fn is_send_retryable(&self) -> bool {
+        match self {
+            ClientError::Remoting { source, .. } => !matches!(source, RemotingError::Shutdown),
+            ClientError::Broker { code, .. } => RETRYABLE_SEND_CODES.contains(code),
+            ClientError::NoBrokerAddress { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Response codes after which the Java producer retries a sync send (`retryResponseCodes`).
+pub const RETRYABLE_SEND_CODES: [ResponseCode; 8] = [
+    ResponseCode::TOPIC_NOT_EXIST,
+    ResponseCode::SERVICE_NOT_AVAILABLE,
+    ResponseCode::SYSTEM_ERROR,
+    ResponseCode::SYSTEM_BUSY,
+    ResponseCode::NO_PERMISSION,
+    ResponseCode::NO_BUYER_ID,
+    ResponseCode::NOT_IN_CURRENT_UNIT,
+    ResponseCode::GO_AWAY,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_codes_follow_the_java_producer() {
+        let refusal = |code| ClientError::Broker { code, remark: String::new(), addr: "a".into() };
+        assert!(refusal(ResponseCode::SYSTEM_BUSY).is_send_retryable());
+        assert!(refusal(ResponseCode::NO_PERMISSION).is_send_retryable());
+        assert!(!refusal(ResponseCode::MESSAGE_ILLEGAL).is_send_retryable());
+        assert!(!ClientError::Shutdown.is_send_retryable());
+        assert_eq!(refusal(ResponseCode::GO_AWAY).response_code(), Some(ResponseCode::GO_AWAY));
+    }
+}

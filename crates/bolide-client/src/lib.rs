@@ -1,0 +1,52 @@
+//! An async Rust client for RocketMQ-compatible brokers (Bolide or Apache RocketMQ), speaking
+//! the remoting protocol: a [`Producer`] and a lite-pull [`PullConsumer`].
+//!
+//! Module map:
+//! - `config`: [`ClientConfig`] (NameServers, instance name, timeouts, intervals);
+//! - `message`: [`Message`] to send, [`SendResult`], received [`MessageExt`];
+//! - `producer`: [`Producer`], [`QueueSelector`], [`SelectByHash`]; `producer/encode`: one
+//!   request body and header per send (properties, `UNIQ_KEY`, compression, batches);
+//! - `consumer`: [`PullConsumer`] (assign or subscribe, seek, poll, commit); `consumer/pull`: the
+//!   broker calls; `consumer/rebalance`: dividing queues among a group;
+//! - `route`: a topic's writable and readable queues from its route, TBW102 auto-create;
+//! - `instance`: connections, route cache with NameServer failover, heartbeats, shutdown;
+//! - `error`: [`ClientError`].
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use bolide_client::{ClientConfig, ConsumeFrom, Message, Producer, PullConsumer, PullConsumerOptions};
+//!
+//! # async fn run() -> Result<(), bolide_client::ClientError> {
+//! let config = ClientConfig::new("127.0.0.1:9876");
+//! let producer = Producer::start(config.clone(), "example_producer").await?;
+//! producer.send(&Message::new("Example", "hello").with_keys(["k1"])).await?;
+//!
+//! let options = PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("example") };
+//! let mut consumer = PullConsumer::with_options(config, options).await?;
+//! consumer.assign(consumer.queues("Example").await?).await;
+//! let messages = consumer.poll(Duration::from_secs(3)).await?;
+//! consumer.commit().await?;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(clippy::unwrap_used)]
+
+mod config;
+mod consumer;
+mod error;
+mod instance;
+mod message;
+mod producer;
+mod route;
+
+pub use bolide_protocol::body::MessageQueue;
+pub use config::{ClientConfig, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROUTE_REFRESH_INTERVAL};
+pub use consumer::{
+    ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND, REBALANCE_INTERVAL,
+};
+pub use error::{ClientError, RETRYABLE_SEND_CODES};
+pub use message::{Message, MessageExt, SendResult, SendStatus, MAX_MESSAGE_BYTES};
+pub use producer::{
+    Producer, ProducerOptions, QueueSelector, SelectByHash, DEFAULT_COMPRESS_OVER_BYTES, DEFAULT_RETRY_TIMES,
+};
+pub use route::{AUTO_CREATE_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS};

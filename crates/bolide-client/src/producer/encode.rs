@@ -1,0 +1,195 @@
+//! A message (or batch) encoded once for every attempt of a send: properties with `UNIQ_KEY`,
+//! the compressed body and the sysflag (message-format.md §3, §5.1, §7).
+
+use bolide_protocol::body::MessageQueue;
+use bolide_protocol::header::SendMessageRequestHeaderV2;
+use bolide_protocol::message::batch::BatchEntry;
+use bolide_protocol::message::compression::{self, CompressionType, DEFAULT_LEVEL};
+use bolide_protocol::message::properties::{self as names, Properties};
+use bolide_protocol::message::{SysFlag, UniqueIdGenerator};
+use bolide_protocol::{RemotingCommand, RequestCode};
+use bytes::{Bytes, BytesMut};
+
+use crate::error::ClientError;
+use crate::message::{Message, MAX_MESSAGE_BYTES};
+use crate::route::{AUTO_CREATE_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS};
+
+pub use compression::DEFAULT_COMPRESS_OVER_BYTES;
+
+/// The send request's parts, independent of the queue chosen by each attempt.
+#[derive(Debug, Clone)]
+pub(crate) struct Encoded {
+    topic: String,
+    body: Bytes,
+    properties: String,
+    sys_flag: i32,
+    flag: i32,
+    born_timestamp_ms: i64,
+    batch: bool,
+    /// `UNIQ_KEY`, or the comma-joined keys of a batch.
+    msg_id: String,
+}
+
+impl Encoded {
+    /// One message, its body zlib-compressed (level 5) when at least `compress_over_bytes`.
+    pub(crate) fn single(
+        message: &Message,
+        ids: &UniqueIdGenerator,
+        now_ms: i64,
+        compress_over_bytes: usize,
+    ) -> Result<Self, ClientError> {
+        message.check()?;
+        let msg_id = ids.next_id(now_ms).to_string();
+        let properties = message.wire_properties(&msg_id)?;
+        let mut sys_flag = SysFlag::from_bits(0);
+        let mut body = message.body().clone();
+        if body.len() >= compress_over_bytes {
+            let compressed =
+                compression::compress(&body, CompressionType::Zlib, DEFAULT_LEVEL).map_err(ClientError::Compression)?;
+            body = Bytes::from(compressed);
+            sys_flag = sys_flag.with_compression(CompressionType::Zlib);
+        }
+        Ok(Self {
+            topic: message.topic().to_owned(),
+            body,
+            properties: properties.to_wire_string(),
+            sys_flag: sys_flag.bits(),
+            flag: message.flag(),
+            born_timestamp_ms: now_ms,
+            batch: false,
+            msg_id,
+        })
+    }
+
+    /// A batch body: one entry per message, each with its own `UNIQ_KEY` (Java's
+    /// `MessageBatch`). The envelope carries only `WAIT`, so brokers that append envelope
+    /// properties to every entry (4.8–5.3.3) keep each message's own id.
+    pub(crate) fn batch(messages: &[Message], ids: &UniqueIdGenerator, now_ms: i64) -> Result<Self, ClientError> {
+        let invalid = |reason: String| ClientError::InvalidMessage { reason };
+        let first = messages.first().ok_or_else(|| invalid("the batch is empty".into()))?;
+        let mut body = BytesMut::new();
+        let mut msg_ids = Vec::with_capacity(messages.len());
+        for message in messages {
+            message.check()?;
+            if message.topic() != first.topic() {
+                return Err(invalid(format!("batch mixes topics {} and {}", first.topic(), message.topic())));
+            }
+            if message.property(names::DELAY).is_some() {
+                return Err(invalid("batch messages cannot be delayed".into()));
+            }
+            if first.topic().starts_with("%RETRY%") {
+                return Err(invalid("batches cannot go to retry topics".into()));
+            }
+            let msg_id = ids.next_id(now_ms).to_string();
+            let properties = message.wire_properties(&msg_id)?.to_wire_string();
+            let entry = BatchEntry { flag: message.flag(), body: message.body(), properties: properties.as_bytes() };
+            entry.encode_into(&mut body).map_err(|err| invalid(format!("batch entry: {err}")))?;
+            msg_ids.push(msg_id);
+        }
+        if body.len() > MAX_MESSAGE_BYTES {
+            return Err(invalid(format!("the batch has {} bytes, more than {MAX_MESSAGE_BYTES}", body.len())));
+        }
+        let mut envelope = Properties::new();
+        envelope.insert(names::WAIT, "true").expect("a valid literal");
+        Ok(Self {
+            topic: first.topic().to_owned(),
+            body: body.freeze(),
+            properties: envelope.to_wire_string(),
+            sys_flag: 0,
+            flag: 0,
+            born_timestamp_ms: now_ms,
+            batch: true,
+            msg_id: msg_ids.join(","),
+        })
+    }
+
+    pub(crate) fn msg_id(&self) -> &str {
+        &self.msg_id
+    }
+
+    /// The SEND_MESSAGE_V2 (or SEND_BATCH_MESSAGE) request for `queue`.
+    pub(crate) fn request(&self, group: &str, queue: &MessageQueue) -> RemotingCommand {
+        let header = SendMessageRequestHeaderV2 {
+            a: group.to_owned(),
+            b: self.topic.clone(),
+            c: AUTO_CREATE_TOPIC.to_owned(),
+            d: DEFAULT_TOPIC_QUEUE_NUMS,
+            e: queue.queue_id,
+            f: self.sys_flag,
+            g: self.born_timestamp_ms,
+            h: self.flag,
+            i: Some(self.properties.clone()),
+            j: Some(0),
+            k: Some(false),
+            l: None,
+            m: Some(self.batch),
+            n: Some(queue.broker_name.clone()),
+        };
+        let code = if self.batch { RequestCode::SEND_BATCH_MESSAGE } else { RequestCode::SEND_MESSAGE_V2 };
+        RemotingCommand::request(code).with_header(&header).with_body(self.body.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use bolide_protocol::message::batch;
+
+    use super::*;
+
+    fn ids() -> UniqueIdGenerator {
+        UniqueIdGenerator::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7, 42)
+    }
+
+    #[test]
+    fn large_bodies_are_zlib_compressed_with_the_sysflag_bits() {
+        let body = vec![b'x'; 5000];
+        let encoded = Encoded::single(&Message::new("T", body.clone()), &ids(), 1, 4096).expect("encodes");
+        let flag = SysFlag::from_bits(encoded.sys_flag);
+        assert!(flag.is_compressed());
+        assert_eq!(flag.compression(), Ok(Some(CompressionType::Zlib)));
+        let inflated = compression::decompress(&encoded.body, CompressionType::Zlib, 10_000).expect("zlib");
+        assert_eq!(inflated, body);
+
+        let small = Encoded::single(&Message::new("T", vec![b'x'; 4095]), &ids(), 1, 4096).expect("encodes");
+        assert_eq!(small.sys_flag, 0);
+        assert_eq!(small.body.len(), 4095);
+    }
+
+    #[test]
+    fn request_header_is_what_the_java_producer_sends() {
+        let message = Message::new("T", "hello").with_tags("A");
+        let encoded = Encoded::single(&message, &ids(), 1_700_000_000_000, 4096).expect("encodes");
+        let request = encoded.request("g", &MessageQueue::new("T", "broker-a", 3));
+        assert_eq!(request.code, RequestCode::SEND_MESSAGE_V2.0);
+        let header: SendMessageRequestHeaderV2 = request.decode_header().expect("header");
+        assert_eq!((header.a.as_str(), header.b.as_str(), header.c.as_str()), ("g", "T", "TBW102"));
+        assert_eq!((header.d, header.e, header.g), (4, 3, 1_700_000_000_000));
+        assert_eq!(header.n.as_deref(), Some("broker-a"));
+        let properties = Properties::parse(header.i.as_deref().expect("properties"));
+        assert_eq!(properties.get("UNIQ_KEY"), Some(encoded.msg_id()));
+        assert_eq!(properties.get("TAGS"), Some("A"));
+        assert_eq!(request.body.as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn batch_entries_carry_their_own_ids_and_properties() {
+        let messages: Vec<_> =
+            (0..3).map(|i| Message::new("T", format!("m{i}")).with_keys([format!("k{i}")])).collect();
+        let encoded = Encoded::batch(&messages, &ids(), 1).expect("encodes");
+        let request = encoded.request("g", &MessageQueue::new("T", "b", 0));
+        assert_eq!(request.code, RequestCode::SEND_BATCH_MESSAGE.0);
+        let entries: Vec<_> = batch::entries(&encoded.body).collect::<Result<_, _>>().expect("entries decode");
+        assert_eq!(entries.len(), 3);
+        let msg_ids: Vec<_> = encoded.msg_id().split(',').collect();
+        for (i, entry) in entries.iter().enumerate() {
+            assert_eq!(entry.body, format!("m{i}").as_bytes());
+            assert_eq!(entry.property("KEYS"), Some(format!("k{i}").as_str()));
+            assert_eq!(entry.property("UNIQ_KEY"), Some(msg_ids[i]));
+        }
+        let mixed = [Message::new("A", "x"), Message::new("B", "y")];
+        assert!(Encoded::batch(&mixed, &ids(), 1).is_err());
+        assert!(Encoded::batch(&[], &ids(), 1).is_err());
+    }
+}
