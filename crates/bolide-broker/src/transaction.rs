@@ -63,8 +63,9 @@ fn encode(parsed: &Properties) -> Vec<u8> {
     out
 }
 
-/// Where a half message really goes and what the committed copy carries: `REAL_TOPIC`,
-/// `REAL_QID` and `TRAN_MSG` removed, `WAIT=false`.
+/// Where a half message really goes and what the committed copy carries: the half's properties
+/// without `REAL_TOPIC` and `REAL_QID`. As in RocketMQ 5.5.0, `TRAN_MSG` and `WAIT` stay as the
+/// producer sent them (Java clears `TRAN_MSG` only after building the stored properties string).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RealTarget {
     pub(crate) topic: String,
@@ -79,8 +80,6 @@ pub(crate) fn real_target(half_properties: &[u8]) -> Option<RealTarget> {
     let queue_id = parsed.get(REAL_QID)?.trim().parse::<i32>().ok().filter(|id| *id >= 0)?;
     parsed.remove(REAL_TOPIC);
     parsed.remove(REAL_QID);
-    parsed.remove(TRAN_MSG);
-    parsed.insert(WAIT, "false").expect("a valid property");
     Some(RealTarget { topic, queue_id, properties: encode(&parsed) })
 }
 
@@ -152,8 +151,9 @@ mod tests {
         assert_eq!((target.topic.as_str(), target.queue_id), ("T", 3));
         let text = String::from_utf8(target.properties).expect("utf-8");
         assert_eq!(find_property(&text, REAL_TOPIC), None);
-        assert_eq!(find_property(&text, TRAN_MSG), None);
-        assert_eq!(find_property(&text, WAIT), Some("false"));
+        assert_eq!(find_property(&text, REAL_QID), None);
+        assert_eq!(find_property(&text, TRAN_MSG), Some("true"), "kept, as RocketMQ 5.5.0 keeps it");
+        assert_eq!(find_property(&text, WAIT), Some("true"));
         assert_eq!(find_property(&text, PGROUP), Some("G"));
         assert_eq!(find_property(&text, TAGS), Some("A"));
         assert_eq!(real_target(&raw(&[(REAL_TOPIC, "T")])), None);

@@ -173,7 +173,7 @@ fn a_half_message_is_invisible_until_committed_and_a_rollback_never_shows() {
     let message = pulled(&response).remove(0);
     assert_eq!(message.sys_flag & 0xC, 0x8, "stored as COMMIT");
     let props = String::from_utf8(message.properties).expect("utf-8");
-    assert_eq!(find_property(&props, TRAN_MSG), None);
+    assert_eq!(find_property(&props, TRAN_MSG), Some("true"), "kept, as RocketMQ 5.5.0 keeps it");
     assert_eq!(find_property(&props, REAL_TOPIC), None);
     assert_eq!(find_property(&props, REAL_QID), None);
     assert_eq!(find_property(&props, UNIQ_KEY), Some(committed.msg_id.as_str()));

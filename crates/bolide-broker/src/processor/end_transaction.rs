@@ -36,39 +36,29 @@ pub(super) fn end_transaction(
         TRANSACTION_COMMIT_TYPE => "commit",
         TRANSACTION_ROLLBACK_TYPE => "rollback",
         TRANSACTION_NOT_TYPE => {
-            debug!(group = %header.producer_group, msg_id = %header.msg_id, from_check = header.from_transaction_check(), peer = %ctx.peer_addr(), "transaction state unknown; the broker will check back");
+            debug!(
+                group = %header.producer_group,
+                msg_id = %header.msg_id,
+                from_check = header.from_transaction_check(),
+                peer = %ctx.peer_addr(),
+                "transaction state unknown; the broker will check back"
+            );
             return Ok(success(request));
         }
         other => unreachable!("the header check allows 0, 8 and 12, not {other}"),
     };
-    let Ok(commit_log_offset) = u64::try_from(header.commit_log_offset) else {
-        return Ok(fail(
-            request,
-            ResponseCode::SYSTEM_ERROR,
-            "Find prepared transaction message failed: negative commitLogOffset",
-        ));
-    };
-    let bytes = match state.store.message_at(commit_log_offset) {
+    let bytes = match find_half(state, &header) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            warn!(group = %header.producer_group, commit_log_offset, error = %err, "END_TRANSACTION names no half message");
-            return Ok(fail(
-                request,
-                ResponseCode::SYSTEM_ERROR,
-                format!("Find prepared transaction message failed: {err}"),
-            ));
-        }
+        Err(remark) => return Ok(fail(request, ResponseCode::SYSTEM_ERROR, remark)),
     };
     let half = match StoredMessage::decode(&bytes) {
         Ok(half) if half.topic() == HALF_TOPIC => half,
         _ => {
-            return Ok(fail(
-                request,
-                ResponseCode::SYSTEM_ERROR,
-                "Find prepared transaction message failed: not a half message",
-            ))
+            let remark = "Find prepared transaction message failed: not a half message";
+            return Ok(fail(request, ResponseCode::SYSTEM_ERROR, remark));
         }
     };
+    let commit_log_offset = half.commit_log_offset();
     if let Err(remark) = check_prepared(&half, &header) {
         warn!(group = %header.producer_group, commit_log_offset, "END_TRANSACTION refused: {remark}");
         return Ok(fail(request, ResponseCode::SYSTEM_ERROR, remark));
@@ -95,8 +85,28 @@ pub(super) fn end_transaction(
         warn!(commit_log_offset, error = %err, "transaction op record not stored; the broker may check it back");
         return Ok(fail(request, ResponseCode::SYSTEM_ERROR, format!("{kind} stored, op record failed: {err}")));
     }
-    debug!(group = %header.producer_group, commit_log_offset, from_check = header.from_transaction_check(), "transaction {kind}");
+    debug!(
+        group = %header.producer_group,
+        commit_log_offset,
+        from_check = header.from_transaction_check(),
+        "transaction {kind}"
+    );
     Ok(success(request))
+}
+
+/// The record at the request's commit log offset, or the remark saying why there is none.
+fn find_half(state: &State, header: &EndTransactionRequestHeader) -> Result<bytes::Bytes, String> {
+    let offset = u64::try_from(header.commit_log_offset)
+        .map_err(|_| "Find prepared transaction message failed: negative commitLogOffset".to_owned())?;
+    state.store.message_at(offset).map_err(|err| {
+        warn!(
+            group = %header.producer_group,
+            commit_log_offset = offset,
+            error = %err,
+            "END_TRANSACTION names no half message"
+        );
+        format!("Find prepared transaction message failed: {err}")
+    })
 }
 
 /// Java's `checkPrepareMessage`: the group, queue offset and commit log offset must match.

@@ -282,10 +282,19 @@ impl Walker {
             ids.iter().find_map(|id| connections.get(id).cloned())
         };
         let Some(handle) = handle else {
-            warn!(group = %check.group, offset = check.header.tran_state_table_offset, "no producer of the group connected; transaction not checked");
+            warn!(
+                group = %check.group,
+                offset = check.header.tran_state_table_offset,
+                "no producer of the group connected; transaction not checked"
+            );
             return;
         };
-        debug!(group = %check.group, peer = %handle.peer_addr(), offset = check.header.tran_state_table_offset, "checking transaction state");
+        debug!(
+            group = %check.group,
+            peer = %handle.peer_addr(),
+            offset = check.header.tran_state_table_offset,
+            "checking transaction state"
+        );
         let request = RemotingCommand::request(RequestCode::CHECK_TRANSACTION_STATE)
             .with_header(&check.header)
             .with_body(check.body);

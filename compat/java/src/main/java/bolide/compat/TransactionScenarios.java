@@ -88,7 +88,10 @@ final class TransactionScenarios {
         check(checked.size() == EACH, "checked back " + checked + ", expected every unknown-*");
         check(wronglyChecked.isEmpty(), "resolved transactions were checked back: " + wronglyChecked);
         for (MessageExt m : col.all()) {
-            check(m.getProperty("TRAN_MSG") == null, m.getUserProperty(Env.SEQ) + " still carries TRAN_MSG");
+            String seq = m.getUserProperty(Env.SEQ);
+            check(m.getProperty("REAL_TOPIC") == null, seq + " still carries REAL_TOPIC");
+            check(m.getBody() != null && new String(m.getBody(), java.nio.charset.StandardCharsets.UTF_8).equals("txn " + seq),
+                    seq + ": body changed");
         }
         return EACH + " committed + " + EACH + " committed on check-back delivered once; " + EACH + " rolled back never";
     }
