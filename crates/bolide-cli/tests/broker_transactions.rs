@@ -18,7 +18,8 @@ use bolide_protocol::header::end_transaction::{
 };
 use bolide_protocol::header::{CheckTransactionStateRequestHeader, EndTransactionRequestHeader};
 use bolide_protocol::message::properties::{
-    find_property, PGROUP, REAL_QID, REAL_TOPIC, TRANSACTION_CHECK_TIMES, TRAN_MSG, UNIQ_KEY,
+    find_property, CHECK_IMMUNITY_TIME_IN_SECONDS, PGROUP, REAL_QID, REAL_TOPIC, TRANSACTION_CHECK_TIMES, TRAN_MSG,
+    TRAN_PREPARED_QUEUE_OFFSET, UNIQ_KEY,
 };
 use bolide_protocol::message::{OffsetMessageId, StoredMessage};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
@@ -294,4 +295,44 @@ fn a_message_checked_transaction_check_max_times_moves_to_the_check_max_topic() 
     std::thread::sleep(Duration::from_millis(600));
     assert!(bodies(&mut reader, "TxnMax").is_empty(), "never visible on its topic");
     assert_eq!(bodies(&mut reader, "TRANS_CHECK_MAX_TIME_TOPIC").len(), 1, "moved once");
+}
+
+#[test]
+fn a_message_is_not_checked_within_its_immunity_time_and_then_only_a_check_answer_resolves_it() {
+    let dir = temp_dir();
+    let settings = ["transactionCheckInterval=200", "transactionTimeOut=0"];
+    let (_broker, port) = broker(dir.path(), &settings);
+    let mut producer = WireClient::connect(port);
+    assert_eq!(producer.call(create_topic("TxnImmune", 1)).response_code(), ResponseCode::SUCCESS);
+    producer_heartbeat(&mut producer);
+    let sent_at = Instant::now();
+    let unique = format!("TXN-immune-{}", now_ms());
+    let props =
+        properties(&[(TRAN_MSG, "true"), (PGROUP, GROUP), (UNIQ_KEY, &unique), (CHECK_IMMUNITY_TIME_IN_SECONDS, "2")]);
+    let mut outgoing = Outgoing::new("TxnImmune", 0, b"immune".to_vec(), props);
+    outgoing.born_timestamp_ms = now_ms();
+    let response = producer.call(outgoing.v2().with_ext("a", GROUP).with_ext("f", "4"));
+    assert_eq!(response.response_code(), ResponseCode::SUCCESS);
+    let offset_id = OffsetMessageId::parse(response.ext("msgId").expect("msgId")).expect("an offset message id");
+    let half = Half {
+        msg_id: unique,
+        queue_offset: ext_i64(&response, "queueOffset"),
+        commit_log_offset: offset_id.commit_log_offset as i64,
+    };
+    let (header, body) = next_check(&mut producer);
+    assert!(sent_at.elapsed() >= Duration::from_millis(1_900), "checked within the immunity time");
+    let message = StoredMessage::decode(&body).expect("stored message");
+    assert_eq!(message.property(TRAN_PREPARED_QUEUE_OFFSET), Some("0"), "the copies remember the first offset");
+    assert_eq!(message.property(TRANSACTION_CHECK_TIMES), Some("1"));
+    // Past its immunity time only an answer to a check may resolve it (RocketMQ 5.1.1+).
+    let late = producer.call(end_transaction(&half, TRANSACTION_COMMIT_TYPE, false));
+    assert_eq!(late.response_code(), ResponseCode::ILLEGAL_OPERATION, "{:?}", late.remark);
+    let copy =
+        Half { queue_offset: header.tran_state_table_offset, commit_log_offset: header.commit_log_offset, ..half };
+    let answered = producer.call(end_transaction(&copy, TRANSACTION_COMMIT_TYPE, true));
+    assert_eq!(answered.response_code(), ResponseCode::SUCCESS, "{:?}", answered.remark);
+    let mut reader = WireClient::connect(port);
+    assert_eq!(wait_bodies(&mut reader, "TxnImmune", 1, Duration::from_secs(5)), ["immune"]);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(bodies(&mut reader, "TxnImmune"), ["immune"], "resolved once");
 }
