@@ -32,6 +32,7 @@ var scenarios = map[string]scenario{
 	"s12_lite_pull":               {s12LitePull, 90 * time.Second},
 	"s15_produce":                 {s15Produce, 60 * time.Second},
 	"s15_consume":                 {s15Consume, 60 * time.Second},
+	"s16_transaction":             {s16Transaction, 150 * time.Second},
 	"s17_request_reply":           {s17RequestReply, 90 * time.Second},
 	"s18_sql92_filter":            {s18Sql92Filter, 90 * time.Second},
 }

@@ -120,6 +120,12 @@ define_config! {
         reject_transaction_message: bool = "rejectTransactionMessage", false;
         /// Request-reply: also store replies in `<cluster>_REPLY_TOPIC` after pushing them.
         store_reply_message_enable: bool = "storeReplyMessageEnable", true;
+        /// Milliseconds between two walks of the transaction check-back service.
+        transaction_check_interval: u64 = "transactionCheckInterval", 30_000;
+        /// Milliseconds a half message waits for END_TRANSACTION before it is checked back.
+        transaction_time_out: u64 = "transactionTimeOut", 6_000;
+        /// Check-backs of one half message before it is moved to TRANS_CHECK_MAX_TIME_TOPIC.
+        transaction_check_max: i32 = "transactionCheckMax", 15;
         /// Accepted for compatibility; no effect.
         rocketmq_home: String = "rocketmqHome", String::new();
         /// Accepted for compatibility; no effect.

@@ -9,6 +9,7 @@
 //!   offsets, each persisted under `storePathRootDir/config`;
 //! - [`client`] and [`lock`]: sans-I/O cores for client registries (heartbeats, expiry) and
 //!   orderly-consumption queue locks;
+//! - [`transaction`]: half messages, op records and the check-back service;
 //! - [`namesrv_registration`]: REGISTER_BROKER / UNREGISTER_BROKER to every name server;
 //! - `processor`: one module per request area; [`server`]: wiring, both ports, shutdown;
 //! - [`lifecycle`]: log lines tests wait for.
@@ -30,6 +31,7 @@ pub mod server;
 pub mod stats;
 pub mod subscription;
 pub mod topic;
+pub mod transaction;
 
 pub use config::BrokerConfig;
 pub use server::{run, serve, BrokerError};

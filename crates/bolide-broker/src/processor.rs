@@ -7,6 +7,7 @@
 
 mod admin;
 mod client;
+mod end_transaction;
 mod forward;
 mod lock;
 mod lookup;
@@ -73,6 +74,7 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::DELETE_SUBSCRIPTIONGROUP, subscription::delete_subscription_group),
         // Also appends to the store, which may wait for the disk under SYNC_FLUSH.
         (C::CONSUMER_SEND_MSG_BACK, send_back::consumer_send_msg_back),
+        (C::END_TRANSACTION, end_transaction::end_transaction),
     ];
     // These read the store's files (index, consume queues, records).
     let reading: &[(RequestCode, Handler)] = &[

@@ -30,6 +30,7 @@ use crate::schedule::ScheduleService;
 use crate::stats::Stats;
 use crate::subscription::SubscriptionGroupTable;
 use crate::topic::{dlq_topic, retry_topic, AutoCreate, TopicConfigTable, AUTO_CREATE_TOPIC};
+use crate::transaction::TransactionCheckService;
 use crate::{lifecycle, processor};
 
 /// How often silent client channels are looked for.
@@ -295,6 +296,8 @@ pub async fn serve(
     let registrar = Arc::new(Registrar::new(&state.config())?);
     let schedule =
         ScheduleService::start(state.store.clone(), state.delay_levels.clone(), &state.config().config_dir())?;
+    let transactions = TransactionCheckService::start(state.clone(), tokio::runtime::Handle::current())
+        .map_err(bolide_remoting::RemotingError::from)?;
     let (stop_sender, stop) = watch::channel(false);
     let local: SocketAddr = listener.local_addr().map_err(bolide_remoting::RemotingError::from)?;
     let vip_local: SocketAddr = vip.local_addr().map_err(bolide_remoting::RemotingError::from)?;
@@ -319,6 +322,7 @@ pub async fn serve(
     });
     tasks.shutdown().await;
     stop_schedule(schedule).await;
+    stop_transaction_checks(transactions).await;
     persist_all(&state).await;
     close_store(&state).await;
     registrar.unregister_all().await;
@@ -378,6 +382,13 @@ async fn persist_all(state: &Arc<State>) {
 async fn stop_schedule(schedule: ScheduleService) {
     if let Err(err) = tokio::task::spawn_blocking(move || schedule.stop()).await {
         error!(error = %err, "schedule service stop task failed");
+    }
+}
+
+/// Stops the transaction check-back service before the store closes under it.
+async fn stop_transaction_checks(service: TransactionCheckService) {
+    if let Err(err) = tokio::task::spawn_blocking(move || service.stop()).await {
+        error!(error = %err, "transaction check service stop task failed");
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use bolide_protocol::body::{TopicConfig, PERM_WRITE};
 use bolide_protocol::header::{SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
 use bolide_protocol::message::batch;
-use bolide_protocol::message::properties::{self, CLUSTER, MAX_PROPERTIES_BYTES, TRAN_MSG, UNIQ_KEY};
+use bolide_protocol::message::properties::{self, CLUSTER, MAX_PROPERTIES_BYTES, UNIQ_KEY};
 use bolide_protocol::message::{MessageRecord, MessageVersion, OffsetMessageId, SysFlag, TransactionType};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
@@ -25,9 +25,9 @@ use tracing::{info, warn};
 use super::{fail, header};
 
 mod reply;
-use crate::delay;
 use crate::server::{now_ms, State};
 use crate::topic::{AutoCreate, DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX};
+use crate::{delay, transaction};
 pub(super) use reply::send_reply_message;
 
 /// Longest ordinary topic name; retry and DLQ topics may reach [`MAX_SYSTEM_TOPIC_LENGTH`].
@@ -244,6 +244,9 @@ pub(super) fn random_queue(write_queue_nums: i32) -> i32 {
 struct Prepared {
     topic: String,
     queue_id: i32,
+    /// The queue id the response names: the real one for a half message (its queue offset is
+    /// the half queue's, which END_TRANSACTION sends back).
+    reply_queue_id: i32,
     sys_flag: SysFlag,
     born_timestamp_ms: i64,
     born_host: SocketAddr,
@@ -339,9 +342,8 @@ fn prepare_single(
     let raw = header.properties.as_deref().unwrap_or("").as_bytes();
     let (mut props, unique) = broker_properties(state, raw, b"");
     check_sizes(state, body.len(), props.len())?;
-    let sys_flag = SysFlag::from_bits(header.sys_flag);
-    let prepared_transaction = sys_flag.transaction_type() == TransactionType::Prepared
-        || properties::find_property_bytes(&props, TRAN_MSG) == Some(b"true");
+    let mut sys_flag = SysFlag::from_bits(header.sys_flag);
+    let prepared_transaction = transaction::is_half(sys_flag, &props);
     if prepared_transaction && state.config.read().expect("config lock").reject_transaction_message {
         return Err(Refusal::new(
             ResponseCode::NO_PERMISSION,
@@ -372,7 +374,15 @@ fn prepare_single(
             queue_id = random_queue(dlq.write_queue_nums);
         }
     }
-    if matches!(sys_flag.transaction_type(), TransactionType::NotType | TransactionType::Commit) {
+    let reply_queue_id = queue_id;
+    if prepared_transaction {
+        // A half message waits in the half queue until END_TRANSACTION or a check resolves it
+        // (`behaviours.md` §7.1); producers clear DELAY from transactional messages.
+        props = transaction::half_properties(&props, &topic, queue_id);
+        topic = transaction::HALF_TOPIC.to_owned();
+        queue_id = transaction::HALF_QUEUE_ID;
+        sys_flag = transaction::half_sys_flag(sys_flag);
+    } else if matches!(sys_flag.transaction_type(), TransactionType::NotType | TransactionType::Commit) {
         if let Some(level) = delay::delay_level(&props) {
             let (schedule_topic, schedule_queue, rewritten) =
                 delay::to_schedule(&state.delay_levels, level, &topic, queue_id, &props);
@@ -384,6 +394,7 @@ fn prepare_single(
     Ok(Prepared {
         topic,
         queue_id,
+        reply_queue_id,
         sys_flag,
         born_timestamp_ms: header.born_timestamp,
         born_host: ctx.peer_addr(),
@@ -431,6 +442,7 @@ fn prepare_batch(
     Ok(Prepared {
         topic: header.topic.clone(),
         queue_id: target.queue_id,
+        reply_queue_id: target.queue_id,
         sys_flag: SysFlag::from_bits(header.sys_flag),
         born_timestamp_ms: header.born_timestamp,
         born_host: ctx.peer_addr(),
@@ -456,7 +468,7 @@ fn response_header(
         ids.push_str(&OffsetMessageId { store_host: prepared.store_host, commit_log_offset: offset }.to_string());
         offset += record.encoded_len().unwrap_or(0) as u64;
     }
-    let mut header = SendMessageResponseHeader::new(ids, prepared.queue_id, appended.queue_offset as i64);
+    let mut header = SendMessageResponseHeader::new(ids, prepared.reply_queue_id, appended.queue_offset as i64);
     header.msg_region = Some(state.config.read().expect("config lock").region_id.clone());
     if records.len() == 1 {
         header.transaction_id = prepared.unique_keys.first().cloned();

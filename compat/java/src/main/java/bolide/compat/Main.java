@@ -52,6 +52,7 @@ public final class Main {
         SCENARIOS.put("s14_reset_offset_by_time", new Scenario(AdminScenarios::s14ResetOffsetByTime, 120));
         SCENARIOS.put("s15_produce", new Scenario(CrossScenarios::s15Produce, 60));
         SCENARIOS.put("s15_consume", new Scenario(CrossScenarios::s15Consume, 60));
+        SCENARIOS.put("s16_transaction", new Scenario(TransactionScenarios::s16Transaction, 150));
         SCENARIOS.put("s17_request_reply", new Scenario(RequestReplyScenarios::s17RequestReply, 90));
         SCENARIOS.put("s18_sql92_filter", new Scenario(SqlFilterScenarios::s18Sql92Filter, 90));
     }
