@@ -29,6 +29,36 @@ use crate::server::State;
 /// SQL92 is not served: what the Java broker says when its property filter is off.
 pub(super) const SQL92_REFUSED: &str = "The broker does not support consumer to filter message by SQL92";
 
+/// The settings a pull uses, read once per request under the config lock (cloning the whole
+/// config would allocate every string in it, on every pull).
+#[derive(Debug, Clone, Copy)]
+struct PullSettings {
+    readable: bool,
+    slave: bool,
+    auto_create_group: bool,
+    property_filter: bool,
+    long_polling: bool,
+    short_polling_ms: u64,
+    max_count: i32,
+    max_bytes: u64,
+}
+
+impl PullSettings {
+    fn of(state: &State) -> Self {
+        let config = state.config.read().expect("config lock");
+        PullSettings {
+            readable: config.broker_permission & PERM_READ != 0,
+            slave: config.broker_role == "SLAVE",
+            auto_create_group: config.auto_create_subscription_group,
+            property_filter: config.enable_property_filter,
+            long_polling: config.long_polling_enable,
+            short_polling_ms: config.short_polling_time_mills,
+            max_count: config.max_transfer_count_on_message_in_memory,
+            max_bytes: config.max_transfer_bytes_on_message_in_memory,
+        }
+    }
+}
+
 /// PULL_MESSAGE and LITE_PULL_MESSAGE.
 pub(super) async fn pull_message(
     state: Arc<State>,
@@ -36,12 +66,12 @@ pub(super) async fn pull_message(
     request: RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
     let header: PullMessageRequestHeader = header(&request)?;
-    let filter = match check(&state, &ctx, &header) {
+    let config = PullSettings::of(&state);
+    let filter = match check(&state, &ctx, &header, &config) {
         Ok(filter) => Arc::new(filter),
         Err((code, remark)) => return Ok(fail(&request, code, remark)),
     };
-    let config = state.config();
-    if header.has_flag(FLAG_COMMIT_OFFSET) && config.broker_role != "SLAVE" && header.commit_offset >= 0 {
+    if header.has_flag(FLAG_COMMIT_OFFSET) && !config.slave && header.commit_offset >= 0 {
         state.offsets.lock().expect("offset lock").commit(
             &header.consumer_group,
             &header.topic,
@@ -49,15 +79,15 @@ pub(super) async fn pull_message(
             header.commit_offset,
         );
     }
-    let first = read(&state, &header, &filter);
+    let first = read(&state, &header, &filter, &config);
     let response = respond(&state, &request, &header, first)?;
     if response.code != ResponseCode::PULL_NOT_FOUND.value() || !header.has_flag(FLAG_SUSPEND) {
         return Ok(response);
     }
-    let hold_ms = if config.long_polling_enable {
+    let hold_ms = if config.long_polling {
         u64::try_from(header.suspend_timeout_ms).unwrap_or(0)
     } else {
-        config.short_polling_time_mills
+        config.short_polling_ms
     };
     if hold_ms == 0 {
         return Ok(response);
@@ -71,27 +101,25 @@ pub(super) async fn pull_message(
         debug!(topic = %header.topic, queue = header.queue_id, woken = woken.is_ok(), "held pull resumes");
     }
     state.pulls.release(&header.topic, header.queue_id, hold);
-    respond(&state, &request, &header, read(&state, &header, &filter))
+    respond(&state, &request, &header, read(&state, &header, &filter, &config))
 }
 
 fn check(
     state: &State,
     ctx: &RequestContext,
     header: &PullMessageRequestHeader,
+    config: &PullSettings,
 ) -> Result<MessageFilter, (ResponseCode, String)> {
-    let config = state.config();
     let topic = &header.topic;
     let group = &header.consumer_group;
-    if config.broker_permission & PERM_READ == 0 {
-        return Err((
-            ResponseCode::NO_PERMISSION,
-            format!("the broker[{}] pulling message is forbidden", config.broker_ip1),
-        ));
+    if !config.readable {
+        let broker_ip = state.config.read().expect("config lock").broker_ip1.clone();
+        return Err((ResponseCode::NO_PERMISSION, format!("the broker[{broker_ip}] pulling message is forbidden")));
     }
     let group_config = state.groups.lock().expect("group lock").get(group).cloned();
     let group_config = match group_config {
         Some(found) => found,
-        None if config.auto_create_subscription_group => state.find_or_create_group(group).ok_or_else(|| {
+        None if config.auto_create_group => state.find_or_create_group(group).ok_or_else(|| {
             (ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST, format!("subscription group [{group}] does not exist"))
         })?,
         None => {
@@ -162,7 +190,7 @@ fn check(
     if !MessageFilter::is_sql92(&subscription) {
         return Ok(MessageFilter::from_subscription(&subscription));
     }
-    if !config.enable_property_filter {
+    if !config.property_filter {
         return Err((ResponseCode::SYSTEM_ERROR, SQL92_REFUSED.to_owned()));
     }
     compiled_selector(&subscription.sub_string).map(MessageFilter::Sql).map_err(|err| {
@@ -177,10 +205,10 @@ fn read(
     state: &State,
     header: &PullMessageRequestHeader,
     filter: &MessageFilter,
+    config: &PullSettings,
 ) -> Result<GetMessagesResult, bolide_store::StoreError> {
-    let config = state.config();
-    let count = header.max_msg_nums.clamp(1, config.max_transfer_count_on_message_in_memory.max(1)) as usize;
-    let mut max_bytes = config.max_transfer_bytes_on_message_in_memory;
+    let count = header.max_msg_nums.clamp(1, config.max_count.max(1)) as usize;
+    let mut max_bytes = config.max_bytes;
     if let Some(limit) = header.max_msg_bytes.filter(|limit| *limit > 0) {
         max_bytes = max_bytes.min(limit as u64);
     }

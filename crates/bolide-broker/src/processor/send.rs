@@ -61,11 +61,11 @@ pub(super) async fn send_message(
     ctx: RequestContext,
     request: RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
-    let region = state.config.read().expect("config lock").region_id.clone();
-    let response = send(state, ctx, request).await?;
+    let response = send(Arc::clone(&state), ctx, request).await?;
     if response.ext("MSG_REGION").is_some() {
         return Ok(response);
     }
+    let region = state.config.read().expect("config lock").region_id.clone();
     Ok(response.with_ext("MSG_REGION", region).with_ext("TRACE_ON", "true"))
 }
 
@@ -125,13 +125,15 @@ struct Target {
 }
 
 async fn check(state: &Arc<State>, ctx: &RequestContext, header: &SendMessageRequestHeader) -> Result<Target, Refusal> {
-    let config = state.config();
     let topic = &header.topic;
-    if config.broker_permission & PERM_WRITE == 0 {
-        return Err(Refusal::new(
-            ResponseCode::NO_PERMISSION,
-            format!("the broker[{}] sending message is forbidden", config.broker_ip1),
-        ));
+    {
+        let config = state.config.read().expect("config lock");
+        if config.broker_permission & PERM_WRITE == 0 {
+            return Err(Refusal::new(
+                ResponseCode::NO_PERMISSION,
+                format!("the broker[{}] sending message is forbidden", config.broker_ip1),
+            ));
+        }
     }
     let max_length = if topic.starts_with(RETRY_GROUP_TOPIC_PREFIX) || topic.starts_with(DLQ_GROUP_TOPIC_PREFIX) {
         MAX_SYSTEM_TOPIC_LENGTH
