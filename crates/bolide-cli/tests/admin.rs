@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
 use serde_json::Value;
-use support::{bolide, WireClient, START_TIMEOUT};
+use support::{bolide, start_standalone, WireClient};
 
 struct Cluster {
     _dir: TempDir,
@@ -19,19 +19,8 @@ struct Cluster {
 
 fn standalone() -> Cluster {
     let dir = temp_dir();
-    let namesrv_port = free_port();
-    let broker_port = free_port_pair();
-    let args = [
-        "standalone".to_owned(),
-        "--namesrv-port".to_owned(),
-        namesrv_port.to_string(),
-        "--broker-port".to_owned(),
-        broker_port.to_string(),
-        "--data-dir".to_owned(),
-        dir.path().display().to_string(),
-    ];
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = ServerProcess::start(&bolide(), &args, &[], "registered with name server", START_TIMEOUT);
+    let (namesrv_port, broker_port) = (free_port(), free_port_pair());
+    let server = start_standalone(namesrv_port, broker_port, dir.path(), &[], "registered with name server");
     Cluster {
         _dir: dir,
         namesrv: format!("127.0.0.1:{namesrv_port}"),

@@ -20,7 +20,7 @@ use bolide_protocol::message::stored::messages;
 use bolide_protocol::message::StoredMessage;
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess};
-use support::{bolide, WireClient, START_TIMEOUT};
+use support::{start_standalone, WireClient};
 
 /// Level 1 = 1 s, level 2 = 5 s (stock), every higher level 2 s.
 const DELAY_LEVELS: &str = "messageDelayLevel=1s 5s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s 2s";
@@ -36,19 +36,7 @@ struct Standalone {
 
 fn start(data_dir: &Path) -> Standalone {
     let (namesrv_port, broker_port) = (free_port(), free_port_pair());
-    let args = [
-        "standalone".to_owned(),
-        "--namesrv-port".to_owned(),
-        namesrv_port.to_string(),
-        "--broker-port".to_owned(),
-        broker_port.to_string(),
-        "--data-dir".to_owned(),
-        data_dir.display().to_string(),
-        "--set".to_owned(),
-        DELAY_LEVELS.to_owned(),
-    ];
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let process = ServerProcess::start(&bolide(), &args, &[], "broker started", START_TIMEOUT);
+    let process = start_standalone(namesrv_port, broker_port, data_dir, &[DELAY_LEVELS], "broker started");
     Standalone { process, broker_port }
 }
 

@@ -15,7 +15,7 @@ use bolide_protocol::message::{OffsetMessageId, StoredMessage};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
 use serde_json::{json, Value};
-use support::{bolide, WireClient, START_TIMEOUT};
+use support::{start_standalone, WireClient};
 
 const TOPIC: &str = "QueryTopic";
 const GROUP: &str = "QueryGroup";
@@ -29,19 +29,8 @@ struct Standalone {
 
 fn start() -> Standalone {
     let dir = temp_dir();
-    let namesrv_port = free_port();
     let broker_port = free_port_pair();
-    let args = [
-        "standalone".to_owned(),
-        "--namesrv-port".to_owned(),
-        namesrv_port.to_string(),
-        "--broker-port".to_owned(),
-        broker_port.to_string(),
-        "--data-dir".to_owned(),
-        dir.path().display().to_string(),
-    ];
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = ServerProcess::start(&bolide(), &args, &[], "registered with name server", START_TIMEOUT);
+    let server = start_standalone(free_port(), broker_port, dir.path(), &[], "registered with name server");
     Standalone { _dir: dir, broker_port, _server: server }
 }
 

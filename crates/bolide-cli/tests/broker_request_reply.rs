@@ -19,7 +19,7 @@ use bolide_protocol::message::properties::{
 use bolide_protocol::message::stored::messages;
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess};
-use support::{bolide, WireClient, START_TIMEOUT};
+use support::{start_standalone, WireClient};
 
 const REPLY_TOPIC: &str = "DefaultCluster_REPLY_TOPIC";
 const REQUESTER_ID: &str = "127.0.0.1@requester#1";
@@ -34,17 +34,7 @@ struct Standalone {
 
 fn start(data_dir: &Path) -> Standalone {
     let (namesrv_port, broker_port) = (free_port(), free_port_pair());
-    let args = [
-        "standalone".to_owned(),
-        "--namesrv-port".to_owned(),
-        namesrv_port.to_string(),
-        "--broker-port".to_owned(),
-        broker_port.to_string(),
-        "--data-dir".to_owned(),
-        data_dir.display().to_string(),
-    ];
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let process = ServerProcess::start(&bolide(), &args, &[], "broker started", START_TIMEOUT);
+    let process = start_standalone(namesrv_port, broker_port, data_dir, &[], "broker started");
     Standalone { _process: process, broker_port }
 }
 

@@ -32,6 +32,25 @@ pub fn start_namesrv(port: u16, dir: &Path, extra: &[&str]) -> ServerProcess {
     ServerProcess::start(&bolide(), &args, &[], NAMESRV_READY, START_TIMEOUT)
 }
 
+/// Starts `bolide standalone` with its NameServer on `namesrv_port`, its broker on `broker_port`
+/// (and `broker_port - 2`) and its data under `data_dir`, plus `settings` (`key=value`); returns
+/// once the log shows `ready` (for example "broker started" or "registered with name server").
+pub fn start_standalone(
+    namesrv_port: u16,
+    broker_port: u16,
+    data_dir: &Path,
+    settings: &[&str],
+    ready: &str,
+) -> ServerProcess {
+    let (namesrv, broker, data) = (namesrv_port.to_string(), broker_port.to_string(), data_dir.display().to_string());
+    let mut args = vec!["standalone", "--namesrv-port", &namesrv, "--broker-port", &broker, "--data-dir", &data];
+    for setting in settings {
+        args.push("--set");
+        args.push(setting);
+    }
+    ServerProcess::start(&bolide(), &args, &[], ready, START_TIMEOUT)
+}
+
 /// A blocking client that sends one request at a time and reads its response.
 pub struct WireClient {
     stream: TcpStream,
