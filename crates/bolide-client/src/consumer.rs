@@ -15,6 +15,7 @@ use bolide_protocol::body::{
 };
 use bolide_protocol::header::UnregisterClientRequestHeader;
 use futures::stream::{FuturesUnordered, StreamExt};
+use bolide_remoting::ProcessorRegistry;
 use futures::FutureExt;
 use tokio::time::Instant;
 
@@ -117,7 +118,7 @@ impl PullConsumer {
         if options.group.is_empty() || options.pull_batch_size == 0 {
             return Err(ClientError::InvalidConfig { reason: "empty group or zero pull batch size".into() });
         }
-        let instance = Instance::start(config, HeartbeatData::default())?;
+        let instance = Instance::start(config, HeartbeatData::default(), ProcessorRegistry::new())?;
         Ok(Self {
             instance,
             options,

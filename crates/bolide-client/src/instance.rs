@@ -43,9 +43,15 @@ pub(crate) struct Instance {
 
 impl Instance {
     /// Starts a client core announcing `heartbeat` (its groups), with its background task.
-    pub(crate) fn start(config: ClientConfig, heartbeat: HeartbeatData) -> Result<Arc<Self>, ClientError> {
+    /// `processors` answer the requests brokers send to this client (check-backs, replies,
+    /// rebalance notices); an empty registry answers them all with "request code not supported".
+    pub(crate) fn start(
+        config: ClientConfig,
+        heartbeat: HeartbeatData,
+        processors: ProcessorRegistry,
+    ) -> Result<Arc<Self>, ClientError> {
         config.validate()?;
-        let remoting = RemotingClient::new(RemotingConfig::default(), ProcessorRegistry::new())
+        let remoting = RemotingClient::new(RemotingConfig::default(), processors)
             .map_err(|source| ClientError::Remoting { addr: String::new(), source })?;
         let local_ip = local_ip();
         let instance_name = match config.instance_name() {

@@ -13,6 +13,7 @@ use bolide_protocol::body::{HeartbeatData, MessageQueue, ProducerData};
 use bolide_protocol::header::{SendMessageResponseHeader, UnregisterClientRequestHeader};
 use bolide_protocol::message::UniqueIdGenerator;
 use bolide_protocol::{RemotingCommand, ResponseCode};
+use bolide_remoting::ProcessorRegistry;
 use tokio::time::Instant;
 
 use crate::config::ClientConfig;
@@ -130,7 +131,7 @@ impl Producer {
             producer_data_set: vec![ProducerData { group_name: options.group.clone() }],
             ..HeartbeatData::default()
         };
-        let instance = Instance::start(config, heartbeat)?;
+        let instance = Instance::start(config, heartbeat, ProcessorRegistry::new())?;
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish() as i32;
         let ids = UniqueIdGenerator::new(instance.local_ip(), std::process::id(), seed);
         let inner = Inner { instance, options, counter: AtomicUsize::new(seed as u16 as usize), ids };
