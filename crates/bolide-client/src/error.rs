@@ -93,6 +93,14 @@ pub enum ClientError {
     /// The client was shut down.
     #[error("the client is shut down")]
     Shutdown,
+    /// A request message was sent, but no reply came within the timeout.
+    #[error("request to topic {topic} was sent, but no reply came within {timeout:?}")]
+    RequestTimeout {
+        /// The request's topic.
+        topic: String,
+        /// The request's timeout.
+        timeout: std::time::Duration,
+    },
 }
 
 impl ClientError {

@@ -5,7 +5,11 @@
 //! - `config`: [`ClientConfig`] (NameServers, instance name, timeouts, intervals);
 //! - `message`: [`Message`] to send, [`SendResult`], received [`MessageExt`];
 //! - `producer`: [`Producer`], [`QueueSelector`], [`SelectByHash`]; `producer/encode`: one
-//!   request body and header per send (properties, `UNIQ_KEY`, compression, batches);
+//!   request body and header per send (properties, `UNIQ_KEY`, compression, batches, half
+//!   messages, replies); `producer/callback`: [`Producer::send_with_callback`] with
+//!   back-pressure; `producer/request`: request-reply ([`Producer::request`],
+//!   [`Message::reply_to`], replies pushed by the broker); `producer/transaction`:
+//!   [`TransactionProducer`], [`TransactionListener`], check-backs;
 //! - `consumer`: [`PullConsumer`] (assign or subscribe, seek, poll, commit); `consumer/pull`: the
 //!   broker calls; `consumer/rebalance`: dividing queues among a group;
 //! - `route`: a topic's writable and readable queues from its route, TBW102 auto-create;
@@ -47,6 +51,8 @@ pub use consumer::{
 pub use error::{ClientError, RETRYABLE_SEND_CODES};
 pub use message::{Message, MessageExt, SendResult, SendStatus, MAX_MESSAGE_BYTES};
 pub use producer::{
-    Producer, ProducerOptions, QueueSelector, SelectByHash, DEFAULT_COMPRESS_OVER_BYTES, DEFAULT_RETRY_TIMES,
+    ListenerError, Producer, ProducerOptions, QueueSelector, SelectByHash, TransactionListener, TransactionProducer,
+    TransactionSendResult, TransactionState, DEFAULT_COMPRESS_OVER_BYTES, DEFAULT_MAX_IN_FLIGHT_CALLBACKS,
+    DEFAULT_MAX_IN_FLIGHT_CALLBACK_BYTES, DEFAULT_RETRY_TIMES, REPLY_TOPIC_SUFFIX,
 };
 pub use route::{AUTO_CREATE_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS};

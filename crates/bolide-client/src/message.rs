@@ -85,8 +85,16 @@ impl Message {
         self
     }
 
-    fn with_system_property(mut self, name: &str, value: String) -> Self {
+    /// Sets a property the client itself manages (`TRAN_MSG`, `CORRELATION_ID`, …), bypassing
+    /// the reserved-name check that applies to user properties.
+    pub(crate) fn with_system_property(mut self, name: &str, value: String) -> Self {
         self.set(name.to_owned(), value);
+        self
+    }
+
+    /// Removes a property, if set.
+    pub(crate) fn without_property(mut self, name: &str) -> Self {
+        self.properties.retain(|(n, _)| n != name);
         self
     }
 
@@ -196,6 +204,8 @@ pub struct SendResult {
     pub queue_offset: u64,
     /// The region the broker reports (`MSG_REGION`).
     pub region_id: Option<String>,
+    /// The broker's `transactionId` (the message's `UNIQ_KEY` for a Java or Bolide broker).
+    pub transaction_id: Option<String>,
 }
 
 /// A received message with everything the broker stored about it.

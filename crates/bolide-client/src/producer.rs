@@ -1,8 +1,13 @@
 //! [`Producer`]: sync, oneway, batch and queue-selecting sends with the Java producer's
 //! defaults (behaviours.md §2.3): round-robin queue choice, 2 retries on another broker,
 //! 3 s timeout, zlib compression of bodies of 4 KiB and more, heartbeats as a producer group.
+//! Submodules: `encode` (one request per send), `callback` (sends with a callback and
+//! back-pressure), `request` (request-reply), `transaction` ([`TransactionProducer`]).
 
+mod callback;
 mod encode;
+mod request;
+mod transaction;
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bolide_protocol::body::{HeartbeatData, MessageQueue, ProducerData};
 use bolide_protocol::header::{SendMessageResponseHeader, UnregisterClientRequestHeader};
 use bolide_protocol::message::UniqueIdGenerator;
-use bolide_protocol::{RemotingCommand, ResponseCode};
+use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::ProcessorRegistry;
 use tokio::time::Instant;
 
@@ -22,7 +27,12 @@ use crate::instance::{refusal, Instance};
 use crate::message::{Message, SendResult, SendStatus};
 use crate::route::TopicRoute;
 
+pub use callback::{DEFAULT_MAX_IN_FLIGHT_CALLBACKS, DEFAULT_MAX_IN_FLIGHT_CALLBACK_BYTES};
 pub use encode::DEFAULT_COMPRESS_OVER_BYTES;
+pub use request::REPLY_TOPIC_SUFFIX;
+pub use transaction::{
+    ListenerError, TransactionListener, TransactionProducer, TransactionSendResult, TransactionState,
+};
 
 /// Extra attempts of a failed sync send (`retryTimesWhenSendFailed`).
 pub const DEFAULT_RETRY_TIMES: u32 = 2;
@@ -70,6 +80,10 @@ pub struct ProducerOptions {
     pub compress_over_bytes: usize,
     /// Timeout of one send call, retries included (3 s).
     pub send_timeout: Duration,
+    /// [`Producer::send_with_callback`] sends in flight at most (10 000).
+    pub max_in_flight_callbacks: usize,
+    /// Body bytes of [`Producer::send_with_callback`] sends in flight at most (100 MiB).
+    pub max_in_flight_callback_bytes: usize,
 }
 
 impl ProducerOptions {
@@ -80,6 +94,8 @@ impl ProducerOptions {
             retry_times: DEFAULT_RETRY_TIMES,
             compress_over_bytes: DEFAULT_COMPRESS_OVER_BYTES,
             send_timeout: crate::config::DEFAULT_REQUEST_TIMEOUT,
+            max_in_flight_callbacks: DEFAULT_MAX_IN_FLIGHT_CALLBACKS,
+            max_in_flight_callback_bytes: DEFAULT_MAX_IN_FLIGHT_CALLBACK_BYTES,
         }
     }
 }
@@ -108,6 +124,10 @@ struct Inner {
     /// Round-robin position over a topic's write queues (Java keeps one per thread).
     counter: AtomicUsize,
     ids: UniqueIdGenerator,
+    /// Requests waiting for their reply; shared with the PUSH_REPLY_MESSAGE_TO_CLIENT processor.
+    requests: Arc<request::PendingRequests>,
+    /// Back-pressure of [`Producer::send_with_callback`].
+    in_flight: callback::InFlight,
 }
 
 impl Producer {
@@ -124,6 +144,16 @@ impl Producer {
     /// # Errors
     /// As [`Producer::start`].
     pub async fn with_options(config: ClientConfig, options: ProducerOptions) -> Result<Self, ClientError> {
+        Self::start_with_processors(config, options, ProcessorRegistry::new()).await
+    }
+
+    /// Starts a producer whose client core also answers the broker requests in `processors`
+    /// (a transactional producer's check-backs). Replies to requests are always answered.
+    pub(crate) async fn start_with_processors(
+        config: ClientConfig,
+        options: ProducerOptions,
+        mut processors: ProcessorRegistry,
+    ) -> Result<Self, ClientError> {
         if options.group.is_empty() {
             return Err(ClientError::InvalidConfig { reason: "the producer group is empty".into() });
         }
@@ -131,10 +161,17 @@ impl Producer {
             producer_data_set: vec![ProducerData { group_name: options.group.clone() }],
             ..HeartbeatData::default()
         };
-        let instance = Instance::start(config, heartbeat, ProcessorRegistry::new())?;
+        let requests = Arc::new(request::PendingRequests::new());
+        let pending = requests.clone();
+        processors.register(RequestCode::PUSH_REPLY_MESSAGE_TO_CLIENT, move |ctx, request| {
+            request::receive_reply(pending.clone(), ctx, request)
+        });
+        let instance = Instance::start(config, heartbeat, processors)?;
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish() as i32;
         let ids = UniqueIdGenerator::new(instance.local_ip(), std::process::id(), seed);
-        let inner = Inner { instance, options, counter: AtomicUsize::new(seed as u16 as usize), ids };
+        let in_flight = callback::InFlight::new(options.max_in_flight_callbacks, options.max_in_flight_callback_bytes);
+        let counter = AtomicUsize::new(seed as u16 as usize);
+        let inner = Inner { instance, options, counter, ids, requests, in_flight };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -332,6 +369,7 @@ fn send_result(
         queue: MessageQueue::new(queue.topic.as_str(), queue.broker_name.as_str(), header.queue_id),
         queue_offset,
         region_id: header.msg_region,
+        transaction_id: header.transaction_id,
     })
 }
 

@@ -6,7 +6,7 @@ use bolide_protocol::header::SendMessageRequestHeaderV2;
 use bolide_protocol::message::batch::BatchEntry;
 use bolide_protocol::message::compression::{self, CompressionType, DEFAULT_LEVEL};
 use bolide_protocol::message::properties::{self as names, Properties};
-use bolide_protocol::message::{SysFlag, UniqueIdGenerator};
+use bolide_protocol::message::{SysFlag, TransactionType, UniqueIdGenerator};
 use bolide_protocol::{RemotingCommand, RequestCode};
 use bytes::{Bytes, BytesMut};
 
@@ -15,6 +15,9 @@ use crate::message::{Message, MAX_MESSAGE_BYTES};
 use crate::route::{AUTO_CREATE_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS};
 
 pub use compression::DEFAULT_COMPRESS_OVER_BYTES;
+
+/// `MSG_TYPE` of a reply message (Java's `MixAll.REPLY_MESSAGE_FLAG`).
+pub(crate) const REPLY_MESSAGE_TYPE: &str = "reply";
 
 /// The send request's parts, independent of the queue chosen by each attempt.
 #[derive(Debug, Clone)]
@@ -26,6 +29,8 @@ pub(crate) struct Encoded {
     flag: i32,
     born_timestamp_ms: i64,
     batch: bool,
+    /// A reply to a request message (`MSG_TYPE=reply`): sent as SEND_REPLY_MESSAGE_V2.
+    reply: bool,
     /// `UNIQ_KEY`, or the comma-joined keys of a batch.
     msg_id: String,
 }
@@ -42,6 +47,11 @@ impl Encoded {
         let msg_id = ids.next_id(now_ms).to_string();
         let properties = message.wire_properties(&msg_id)?;
         let mut sys_flag = SysFlag::from_bits(0);
+        // Java's `sendKernelImpl`: `TRAN_MSG=true` makes a half message.
+        if message.property(names::TRAN_MSG).is_some_and(|value| value.eq_ignore_ascii_case("true")) {
+            sys_flag = sys_flag.with_transaction_type(TransactionType::Prepared);
+        }
+        let reply = message.property(names::MSG_TYPE) == Some(REPLY_MESSAGE_TYPE);
         let mut body = message.body().clone();
         if body.len() >= compress_over_bytes {
             let compressed =
@@ -57,6 +67,7 @@ impl Encoded {
             flag: message.flag(),
             born_timestamp_ms: now_ms,
             batch: false,
+            reply,
             msg_id,
         })
     }
@@ -99,6 +110,7 @@ impl Encoded {
             flag: 0,
             born_timestamp_ms: now_ms,
             batch: true,
+            reply: false,
             msg_id: msg_ids.join(","),
         })
     }
@@ -125,7 +137,14 @@ impl Encoded {
             m: Some(self.batch),
             n: Some(queue.broker_name.clone()),
         };
-        let code = if self.batch { RequestCode::SEND_BATCH_MESSAGE } else { RequestCode::SEND_MESSAGE_V2 };
+        // Java's `MQClientAPIImpl.sendMessage`: replies go as SEND_REPLY_MESSAGE_V2.
+        let code = if self.batch {
+            RequestCode::SEND_BATCH_MESSAGE
+        } else if self.reply {
+            RequestCode::SEND_REPLY_MESSAGE_V2
+        } else {
+            RequestCode::SEND_MESSAGE_V2
+        };
         RemotingCommand::request(code).with_header(&header).with_body(self.body.clone())
     }
 }
@@ -171,6 +190,20 @@ mod tests {
         assert_eq!(properties.get("UNIQ_KEY"), Some(encoded.msg_id()));
         assert_eq!(properties.get("TAGS"), Some("A"));
         assert_eq!(request.body.as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn half_messages_are_prepared_and_replies_use_their_own_code() {
+        let half = Message::new("T", "x").with_system_property(names::TRAN_MSG, "true".into());
+        let encoded = Encoded::single(&half, &ids(), 1, 4096).expect("encodes");
+        assert_eq!(SysFlag::from_bits(encoded.sys_flag).transaction_type(), TransactionType::Prepared);
+        assert_eq!(encoded.request("g", &MessageQueue::new("T", "b", 0)).code, RequestCode::SEND_MESSAGE_V2.0);
+
+        let reply = Message::new("C_REPLY_TOPIC", "y").with_system_property(names::MSG_TYPE, "reply".into());
+        let encoded = Encoded::single(&reply, &ids(), 1, 4096).expect("encodes");
+        assert_eq!(encoded.sys_flag, 0);
+        let request = encoded.request("g", &MessageQueue::new("C_REPLY_TOPIC", "b", 0));
+        assert_eq!(request.code, RequestCode::SEND_REPLY_MESSAGE_V2.0);
     }
 
     #[test]
