@@ -121,7 +121,7 @@ pub(crate) async fn receive_reply(
     ctx: RequestContext,
     request: RemotingCommand,
 ) -> ProcessResult {
-    let reply = match reply_message(&request, &ctx) {
+    let reply = match reply_message(&request) {
         Ok(reply) => reply,
         Err(reason) => {
             tracing::warn!(peer = %ctx.peer_addr(), %reason, "unreadable reply message");
@@ -138,8 +138,9 @@ pub(crate) async fn receive_reply(
 }
 
 /// The pushed reply as a [`MessageExt`] (Java's `receiveReplyMessage`): body decompressed,
-/// `ARRIVE_TIME` added. It was not read from a queue, so its offsets are 0.
-fn reply_message(request: &RemotingCommand, ctx: &RequestContext) -> Result<MessageExt, String> {
+/// `ARRIVE_TIME` added. It was not read from a queue, so its offsets are 0 and its queue's
+/// broker name is empty.
+fn reply_message(request: &RemotingCommand) -> Result<MessageExt, String> {
     let header: ReplyMessageRequestHeader = request.decode_header().map_err(|err| err.to_string())?;
     let host = |text: &str| text.parse::<SocketAddr>().map_err(|err| format!("host {text:?}: {err}"));
     let (born_host, store_host) = (host(&header.born_host)?, host(&header.store_host)?);
@@ -154,7 +155,8 @@ fn reply_message(request: &RemotingCommand, ctx: &RequestContext) -> Result<Mess
     }
     let mut properties = Properties::parse(header.properties.as_deref().unwrap_or_default());
     properties.insert(names::ARRIVE_TIME, now_ms().to_string()).map_err(|err| err.to_string())?;
-    let broker_name = header.rpc.broker_name.clone().unwrap_or_else(|| ctx.peer_addr().to_string());
+    // The push names no broker (Java leaves the reply's broker name unset).
+    let broker_name = header.rpc.broker_name.clone().unwrap_or_default();
     Ok(MessageExt {
         queue: MessageQueue::new(header.topic.as_str(), broker_name.as_str(), header.queue_id),
         topic: header.topic,
