@@ -3,6 +3,7 @@
 //! final summary (p50/p99/p99.9/max latency), optionally as one JSON object (`--json`).
 
 mod report;
+mod transaction;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -84,6 +85,9 @@ struct ProducerArgs {
     /// Producer group.
     #[arg(short = 'g', long = "group", default_value = "benchmark_producer")]
     group: String,
+    /// Send every message in its own transaction, committed at once (see bench/transaction.rs).
+    #[arg(long = "transaction")]
+    transaction: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -102,6 +106,7 @@ pub fn main(args: BenchArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("start the async runtime")?;
     runtime.block_on(async {
         match args.command {
+            BenchCommand::Producer(args) if args.transaction => transaction::run(args).await,
             BenchCommand::Producer(args) => run_producer(args).await,
             BenchCommand::Consumer(args) => run_consumer(args).await,
         }

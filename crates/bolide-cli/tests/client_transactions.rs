@@ -210,3 +210,33 @@ async fn a_failing_check_leaves_the_transaction_open_until_a_later_check_decides
     consumer.shutdown().await;
     producer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_producer_with_transaction_commits_every_message() {
+    let server = Standalone::start(&[]);
+    let output = std::process::Command::new(support::bolide())
+        .args(["bench", "producer", "-n", &server.namesrv, "-t", "BenchTxn", "-w", "4", "-s", "64", "-q", "300"])
+        .args(["-y", "--in-flight", "4", "--transaction", "--json"])
+        .output()
+        .expect("run bolide bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "bench failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!((summary["sent"].as_u64(), summary["failed"].as_u64()), (Some(300), Some(0)), "{summary}");
+    assert_eq!(summary["transaction"], true, "{summary}");
+
+    // Every message was committed: a consumer reads all 300 from the real topic.
+    let options =
+        PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("bench_reader") };
+    let mut consumer = PullConsumer::with_options(server.config(), options).await.expect("consumer starts");
+    consumer.assign(consumer.queues("BenchTxn").await.expect("route")).await;
+    let mut read = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while read < 300 && tokio::time::Instant::now() < deadline {
+        let polled = consumer.poll(Duration::from_secs(1)).await.expect("poll");
+        assert!(polled.iter().all(|m| m.property("TRAN_MSG") == Some("true")), "committed transactional messages");
+        read += polled.len();
+    }
+    assert_eq!(read, 300);
+    consumer.shutdown().await;
+}
