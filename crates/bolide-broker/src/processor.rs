@@ -74,7 +74,6 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::DELETE_SUBSCRIPTIONGROUP, subscription::delete_subscription_group),
         // Also appends to the store, which may wait for the disk under SYNC_FLUSH.
         (C::CONSUMER_SEND_MSG_BACK, send_back::consumer_send_msg_back),
-        (C::END_TRANSACTION, end_transaction::end_transaction),
     ];
     // These read the store's files (index, consume queues, records).
     let reading: &[(RequestCode, Handler)] = &[
@@ -96,6 +95,7 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
     for code in [C::SEND_MESSAGE, C::SEND_MESSAGE_V2, C::SEND_BATCH_MESSAGE] {
         register_async(registry, state, code, send::send_message);
     }
+    register_async(registry, state, C::END_TRANSACTION, end_transaction::end_transaction);
     for code in [C::SEND_REPLY_MESSAGE, C::SEND_REPLY_MESSAGE_V2] {
         register_async(registry, state, code, send::send_reply_message);
     }

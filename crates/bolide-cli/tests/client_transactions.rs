@@ -240,3 +240,22 @@ async fn bench_producer_with_transaction_commits_every_message() {
     assert_eq!(read, 300);
     consumer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_and_rollbacks_under_sync_flush() {
+    // END_TRANSACTION then waits for the flush of its records before answering.
+    let server = Standalone::start(&["flushDiskType=SYNC_FLUSH"]);
+    let listener = Arc::new(Records::default());
+    let producer = TransactionProducer::start(server.config(), GROUP, Listener(listener)).await.expect("starts");
+    for i in 0..10 {
+        let local = if i % 2 == 0 { Local::Commit } else { Local::Rollback };
+        let result = producer.send_in_transaction(&Message::new(TOPIC, format!("sync-{i}")), local).await;
+        assert_eq!(result.expect("stored").send_result.status, SendStatus::SendOk);
+    }
+    let mut consumer = consumer(&server, "client_txn_sync").await;
+    consumer.assign(consumer.queues(TOPIC).await.expect("queues")).await;
+    let expected: Vec<String> = (0..10).step_by(2).map(|i| format!("sync-{i}")).collect();
+    assert_eq!(bodies(&mut consumer, 5, Duration::from_secs(1)).await, expected);
+    consumer.shutdown().await;
+    producer.shutdown().await;
+}
