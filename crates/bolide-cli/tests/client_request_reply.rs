@@ -163,6 +163,8 @@ async fn requests_without_a_timely_reply_time_out_cleanly() {
     assert!(started.elapsed() >= Duration::from_millis(500), "waited the whole timeout");
     assert!(started.elapsed() < Duration::from_secs(3), "and not much longer");
     assert_eq!(requester.pending_requests(), 0);
+    let invalid = requester.request(&Message::new("bad topic", "x"), Duration::from_secs(1)).await;
+    assert!(matches!(invalid, Err(ClientError::InvalidMessage { .. })), "{invalid:?}");
 
     // This responder answers `slow` requests after 1.5 s: too late for a 500 ms request.
     requester.send(&Message::new("ClientSlow", "warm-up")).await.expect("the topic is created");

@@ -246,12 +246,12 @@ impl Producer {
             .with_system_property(names::CORRELATION_ID, correlation_id.clone())
             .with_system_property(names::REPLY_TO_CLIENT, self.client_id().to_owned())
             .with_system_property(names::TTL, timeout.as_millis().to_string());
+        let encoded = self.encode_single(&request)?;
         // The route lookup also sends the first heartbeat to a new broker, which must know this
         // client's id before it can push the reply here.
         self.inner.instance.route(message.topic(), true).await?;
         let (_waiting, reply) = pending.register(correlation_id);
         let left = deadline.saturating_duration_since(Instant::now());
-        let encoded = self.encode_single(&request)?;
         match destination {
             Destination::Any => self.send_with_retries(request.topic(), &encoded, left).await?,
             Destination::Queue(queue) => self.send_to(queue, &encoded, left).await?,
