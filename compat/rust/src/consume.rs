@@ -61,24 +61,30 @@ pub async fn s06_orderly(env: &Env) -> Result<String> {
         seen.entry(key).or_default().push(index);
     }
     for key in keys {
-        let mut next = 0;
-        for &index in seen.get(key).map(Vec::as_slice).unwrap_or_default() {
-            // A redelivery repeats an earlier index; a jump forward is disorder.
-            if index == next {
-                next += 1;
-            } else if index > next {
-                bail!("key {key}: got message {index} before {next}");
-            }
-        }
-        if next != PER_KEY {
-            bail!("key {key}: only {next} of {PER_KEY} in order");
-        }
+        check_order(key, seen.get(key).map(Vec::as_slice).unwrap_or_default(), PER_KEY)?;
     }
     let queues: Vec<i32> = keys.iter().map(|key| queue_of_key[key]).collect();
     Ok(format!(
         "{} keys x {PER_KEY} messages (queues {queues:?} by hash selector) read in per-key order by a pull consumer",
         keys.len()
     ))
+}
+
+/// Checks that one key's message indexes, in the order received, are 0, 1, … `count - 1`; a
+/// redelivery may repeat an earlier index, a jump forward is disorder.
+fn check_order(key: &str, received: &[usize], count: usize) -> Result<()> {
+    let mut next = 0;
+    for &index in received {
+        if index == next {
+            next += 1;
+        } else if index > next {
+            bail!("key {key}: got message {index} before {next}");
+        }
+    }
+    if next != count {
+        bail!("key {key}: only {next} of {count} in order");
+    }
+    Ok(())
 }
 
 /// s07: delay level 2 (5 s) arrives no earlier than 5 s and at most 1 s late.
@@ -270,4 +276,18 @@ pub async fn s12_lite_pull(env: &Env) -> Result<String> {
         "polled {COUNT} messages in subscribe mode, committed {committed}; queue {queue_id} re-read from offset 0 \
          after assign + seek ({want} messages)"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_order;
+
+    #[test]
+    fn order_check_accepts_redeliveries_and_refuses_gaps_and_jumps() {
+        assert!(check_order("k", &[0, 1, 2], 3).is_ok());
+        assert!(check_order("k", &[0, 1, 1, 0, 2], 3).is_ok(), "a redelivery repeats an earlier index");
+        assert!(check_order("k", &[0, 2, 1], 3).is_err(), "2 before 1");
+        assert!(check_order("k", &[0, 1], 3).is_err(), "one missing");
+        assert!(check_order("k", &[], 1).is_err(), "none");
+    }
 }
