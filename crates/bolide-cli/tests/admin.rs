@@ -308,6 +308,85 @@ fn offset_commands_move_a_group() {
 }
 
 #[test]
+fn stats_all_counts_what_was_sent_and_pulled() {
+    let cluster = standalone();
+    fill(&cluster, "Meter", 10);
+    cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", "Idle", "-r", "1", "-w", "1"]);
+    cluster.wait_route("Idle");
+    // Group `readers` pulls all 10 messages, then commits offset 0 on both queues: it has read
+    // everything once, and everything is still ahead of it.
+    let read = cluster.json(&["consumeMessage", "-t", "Meter", "-g", "readers"]);
+    assert_eq!(read.as_array().expect("messages").len(), 10);
+    let port: u16 = cluster.broker.rsplit(':').next().expect("port").parse().expect("port");
+    let mut wire = WireClient::connect(port);
+    for queue in ["0", "1"] {
+        let commit = RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET)
+            .with_ext("consumerGroup", "readers")
+            .with_ext("topic", "Meter")
+            .with_ext("queueId", queue)
+            .with_ext("commitOffset", "0");
+        assert_eq!(wire.call(commit).code, 0);
+    }
+
+    let rows = cluster.json(&["statsAll", "-t", "Meter"]);
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(row["#Consumer Group"], "readers");
+    assert_eq!(row["#InMsg24Hour"], "10");
+    assert_eq!(row["#OutMsg24Hour"], "10");
+    assert_eq!(row["#Accumulation"], "10");
+    let in_tps: f64 = row["#InTPS"].as_str().expect("tps").parse().expect("number");
+    let out_tps: f64 = row["#OutTPS"].as_str().expect("tps").parse().expect("number");
+    assert!(in_tps > 0.0 && out_tps > 0.0, "{row}");
+
+    // Without -a every topic shows; an idle topic without consumers says so.
+    let all = cluster.json(&["statsAll"]);
+    let idle = all.as_array().expect("rows").iter().find(|row| row["#Topic"] == "Idle").expect("Idle listed");
+    assert_eq!(idle["#OutMsg24Hour"], "NO_CONSUMER");
+    assert_eq!(idle["#InMsg24Hour"], "0");
+    let active = cluster.json(&["statsAll", "-a"]);
+    let active: Vec<&Value> = active.as_array().expect("rows").iter().collect();
+    assert!(active.iter().any(|row| row["#Topic"] == "Meter"), "{active:?}");
+    assert!(active.iter().all(|row| row["#Topic"] != "Idle"), "{active:?}");
+
+    let output = cluster.run(&["statsAll"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.starts_with("#Topic") && table.contains("#Accumulation  #InTPS  #OutTPS  #InMsg24Hour  #OutMsg24Hour"),
+        "{table}"
+    );
+    // Over many topics (a standalone server alone has a dozen system topics) it reports how far
+    // it got on stderr.
+    let topics = cluster.json(&["topicList"]).as_array().expect("rows").len();
+    assert!(topics >= 10, "{topics} topics");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("statsAll: 10/") && stderr.contains(&format!("{topics}/{topics} topics read in")),
+        "{stderr}"
+    );
+
+    // The broker answers VIEW_BROKER_STATS_DATA itself as Java does, and so does its error.
+    let view = |name: &str, key: &str| {
+        let mut wire = WireClient::connect(port);
+        wire.call(
+            RemotingCommand::request(RequestCode::VIEW_BROKER_STATS_DATA)
+                .with_ext("statsName", name)
+                .with_ext("statsKey", key),
+        )
+    };
+    let sizes = view("TOPIC_PUT_SIZE", "Meter");
+    let sizes: Value = serde_json::from_slice(sizes.body.as_deref().expect("body")).expect("JSON");
+    assert!(sizes["statsDay"]["sum"].as_i64().expect("sum") > 10 * 6, "{sizes}");
+    let missing = view("GROUP_GET_NUMS", "Meter@nobody");
+    assert_eq!(missing.code, 1);
+    assert_eq!(missing.remark.as_deref(), Some("The stats <GROUP_GET_NUMS> <Meter@nobody> not exist"));
+
+    let unknown = cluster.fails(&["statsAll", "-t", "NoSuchTopic"]);
+    assert!(unknown.contains("NoSuchTopic is unknown") && unknown.lines().count() == 1, "{unknown}");
+}
+
+#[test]
 fn completion_scripts_cover_the_commands() {
     let output = Command::new(bolide()).args(["admin", "completion", "bash"]).output().expect("run");
     assert!(output.status.success());

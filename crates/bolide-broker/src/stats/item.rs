@@ -91,15 +91,19 @@ impl StatsItem {
     pub(crate) fn data(&self, now_ms: u64) -> BrokerStatsData {
         let current = self.now(now_ms);
         let snapshots = self.snapshots.lock().expect("stats item lock");
-        let [minute, hour, day] = [0, 1, 2].map(|at| window_figures(snapshots[at].front(), current));
+        let [minute, hour, day] = [0, 1, 2].map(|at| window_figures(WINDOWS[at], snapshots[at].front(), current));
         BrokerStatsData { stats_minute: minute, stats_hour: hour, stats_day: day }
     }
 }
 
-fn window_figures(first: Option<&Snapshot>, last: Snapshot) -> BrokerStatsItem {
+/// The change from `first` to `last`. The rate is over the whole window even when the oldest
+/// snapshot is younger (the item was created less than a window ago, and nothing was counted
+/// before): one message a second after creation is 1/60 per second over the minute, not 1.
+fn window_figures(window: Window, first: Option<&Snapshot>, last: Snapshot) -> BrokerStatsItem {
     let Some(first) = first else { return BrokerStatsItem::default() };
     let sum = last.value.saturating_sub(first.value);
-    let elapsed_ms = last.at_ms.saturating_sub(first.at_ms);
+    let span_ms = window.every_ms * (window.kept as u64 - 1);
+    let elapsed_ms = last.at_ms.saturating_sub(first.at_ms).max(span_ms);
     let times = last.times.saturating_sub(first.times);
     BrokerStatsItem {
         sum: i64::try_from(sum).unwrap_or(i64::MAX),
@@ -120,7 +124,7 @@ mod tests {
         item.add(6);
         let data = item.data(2_000);
         assert_eq!(data.stats_minute.sum, 10, "counted before the first sampling");
-        assert_eq!(data.stats_minute.tps, 5.0);
+        assert_eq!(data.stats_minute.tps, 10.0 / 60.0, "over the whole minute");
         assert_eq!(data.stats_minute.avgpt, 5.0);
         assert_eq!(data.stats_day.sum, 10);
 
@@ -140,6 +144,7 @@ mod tests {
         let data = item.data(121_000);
         assert_eq!(data.stats_minute.sum, 30);
         assert_eq!(data.stats_minute.avgpt, 30.0);
+        assert_eq!(data.stats_minute.tps, 30.0 / 61.0, "the oldest snapshot, of 60 s, is 61 s old");
         assert_eq!(data.stats_hour.sum, 40);
         assert!(item.is_used());
     }
