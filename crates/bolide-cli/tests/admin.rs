@@ -310,7 +310,7 @@ fn offset_commands_move_a_group() {
 #[test]
 fn stats_all_counts_what_was_sent_and_pulled() {
     let cluster = standalone();
-    fill(&cluster, "Meter", 10);
+    let sent = fill(&cluster, "Meter", 10);
     cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", "Idle", "-r", "1", "-w", "1"]);
     cluster.wait_route("Idle");
     // Group `readers` pulls all 10 messages, then commits offset 0 on both queues: it has read
@@ -378,6 +378,30 @@ fn stats_all_counts_what_was_sent_and_pulled() {
     let sizes = view("TOPIC_PUT_SIZE", "Meter");
     let sizes: Value = serde_json::from_slice(sizes.body.as_deref().expect("body")).expect("JSON");
     assert!(sizes["statsDay"]["sum"].as_i64().expect("sum") > 10 * 6, "{sizes}");
+    // A message the group sends back counts under the topic it consumes (SNDBCK_PUT_NUMS), and
+    // the group's pulls give GET_CONSUME_STATS its consumeTps.
+    let first = cluster.json(&["queryMsgById", "-i", sent[0]["#OffsetMsgId"].as_str().expect("id")]);
+    let offset = first[0]["commitLogOffset"].to_string();
+    let back = RemotingCommand::request(RequestCode::CONSUMER_SEND_MSG_BACK)
+        .with_ext("offset", &offset)
+        .with_ext("group", "readers")
+        .with_ext("delayLevel", "0");
+    assert_eq!(WireClient::connect(port).call(back).code, 0);
+    let sent_back = view("SNDBCK_PUT_NUMS", "Meter@readers");
+    let sent_back: Value = serde_json::from_slice(sent_back.body.as_deref().expect("body")).expect("JSON");
+    assert_eq!(sent_back["statsDay"]["sum"], 1, "{sent_back}");
+    let consume_stats = WireClient::connect(port).call(
+        RemotingCommand::request(RequestCode::GET_CONSUME_STATS)
+            .with_ext("consumerGroup", "readers")
+            .with_ext("topic", "Meter"),
+    );
+    let consume_stats: bolide_protocol::body::ConsumeStats =
+        bolide_protocol::json::from_slice(consume_stats.body.as_deref().expect("body")).expect("consume stats");
+    assert!(consume_stats.consume_tps > 0.0, "{consume_stats:?}");
+    let runtime = cluster.json(&["brokerStatus", "-b", &cluster.broker]);
+    assert_eq!(runtime[&cluster.broker]["msgPutTotalTodayMorning"], "0", "no midnight seen yet: {runtime}");
+    assert_eq!(runtime[&cluster.broker]["msgPutTotalTodayNow"], "11", "10 sends and 1 sent back: {runtime}");
+
     let missing = view("GROUP_GET_NUMS", "Meter@nobody");
     assert_eq!(missing.code, 1);
     assert_eq!(missing.remark.as_deref(), Some("The stats <GROUP_GET_NUMS> <Meter@nobody> not exist"));
