@@ -127,7 +127,11 @@ impl JavaCluster {
     /// Retries `check` for up to 30 s (the Java broker registers changes with the NameServer at
     /// once, but a busy machine may delay it).
     fn eventually(&self, what: &str, check: impl Fn() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.eventually_within(Duration::from_secs(30), what, check);
+    }
+
+    fn eventually_within(&self, timeout: Duration, what: &str, check: impl Fn() -> bool) {
+        let deadline = Instant::now() + timeout;
         while !check() {
             assert!(Instant::now() < deadline, "{what}: never happened against the Java broker");
             std::thread::sleep(Duration::from_millis(200));
@@ -197,13 +201,17 @@ fn admin_commands_work_against_the_java_broker() {
     let offline = cluster.fails(&["consumerConnection", "-g", "admin-java-readers"]);
     assert!(offline.lines().count() == 1, "{offline}");
 
-    // The Java broker samples its statistics every 10 s, so the day's figures may still be 0; the
-    // row, its group and the backlog are there at once.
+    // The row, its group and the backlog are there at once; the Java broker's statistics windows
+    // change only when it samples them (every 10 s), then show the 3 messages in and out.
     let stats = cluster.json(&["statsAll", "-t", "AdminJava"]);
     let row = &stats.as_array().expect("rows")[0];
     assert_eq!(row["#Consumer Group"], "admin-java-readers", "{stats}");
     assert_eq!(row["#Accumulation"], "3", "{stats}");
     assert!(row["#InTPS"].as_str().expect("tps").parse::<f64>().is_ok(), "{stats}");
+    cluster.eventually_within(Duration::from_secs(60), "statsAll showing 3 in and 3 out", || {
+        let stats = cluster.json(&["statsAll", "-t", "AdminJava"]);
+        stats[0]["#InMsg24Hour"] == "3" && stats[0]["#OutMsg24Hour"] == "3"
+    });
 
     assert!(cluster.ok(&["deleteSubGroup", "-c", "DefaultCluster", "-g", "admin-java-readers"]).contains("success"));
     let deleted = cluster.ok(&["deleteTopic", "-c", "DefaultCluster", "-t", "AdminJava"]);
