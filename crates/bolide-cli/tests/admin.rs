@@ -179,6 +179,53 @@ fn message_and_connection_commands() {
 }
 
 #[test]
+fn connection_commands_list_live_clients() {
+    let cluster = standalone();
+    cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", "Watched", "-r", "1", "-w", "1"]);
+    cluster.wait_route("Watched");
+    // A client that stays connected and says in its heartbeat that it consumes as `watchers` and
+    // produces as `watch-producers`.
+    let port: u16 = cluster.broker.rsplit(':').next().expect("port").parse().expect("port");
+    let mut client = WireClient::connect(port);
+    let body = serde_json::json!({
+        "clientID": "127.0.0.1@admin-test",
+        "consumerDataSet": [{
+            "groupName": "watchers", "consumeType": "CONSUME_PASSIVELY", "messageModel": "CLUSTERING",
+            "consumeFromWhere": "CONSUME_FROM_LAST_OFFSET", "unitMode": false,
+            "subscriptionDataSet": [{"classFilterMode": false, "codeSet": [], "expressionType": "TAG",
+                "subString": "*", "subVersion": 1, "tagsSet": [], "topic": "Watched"}]
+        }],
+        "producerDataSet": [{"groupName": "watch-producers"}]
+    });
+    let heartbeat =
+        RemotingCommand::request(RequestCode::HEART_BEAT).with_body(serde_json::to_vec(&body).expect("JSON"));
+    client.send(&heartbeat);
+    // The broker may tell the group its members changed before it answers.
+    let answer = loop {
+        let frame = client.read();
+        if frame.is_response() {
+            break frame;
+        }
+    };
+    assert_eq!(answer.code, 0);
+
+    let consumers = cluster.json(&["consumerConnection", "-g", "watchers"]);
+    assert_eq!(consumers.as_array().expect("rows").len(), 1, "{consumers}");
+    assert_eq!(consumers[0]["#ClientId"], "127.0.0.1@admin-test");
+    assert!(cluster.ok(&["consumerConnection", "-g", "watchers"]).starts_with("#  #ClientId"));
+    let producers = cluster.json(&["producerConnection", "-g", "watch-producers", "-t", "Watched"]);
+    assert_eq!(producers[0]["#ClientId"], "127.0.0.1@admin-test", "{producers}");
+
+    // Once the client disconnects the group has no live consumer left.
+    client.shutdown();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while cluster.run(&["consumerConnection", "-g", "watchers"]).status.success() {
+        assert!(std::time::Instant::now() < deadline, "consumer still listed after disconnecting");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn mistakes_get_one_clear_line() {
     let cluster = standalone();
     let missing = cluster.fails(&["updateTopic", "-t", "X"]);
