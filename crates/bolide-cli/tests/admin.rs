@@ -216,6 +216,38 @@ fn connection_commands_list_live_clients() {
     let producers = cluster.json(&["producerConnection", "-g", "watch-producers", "-t", "Watched"]);
     assert_eq!(producers[0]["#ClientId"], "127.0.0.1@admin-test", "{producers}");
 
+    // consumerStatus asks the client itself through the broker (GET_CONSUMER_RUNNING_INFO); the
+    // client here answers by hand while the command waits.
+    let namesrv = cluster.namesrv.clone();
+    let status = std::thread::spawn(move || {
+        Command::new(bolide())
+            .args(["admin", "consumerStatus", "-g", "watchers", "--json", "-n", &namesrv])
+            .env_remove("NAMESRV_ADDR")
+            .output()
+            .expect("run bolide admin")
+    });
+    let asked = loop {
+        let frame = client.read();
+        if !frame.is_response() && frame.code == RequestCode::GET_CONSUMER_RUNNING_INFO.0 {
+            break frame;
+        }
+    };
+    let info = serde_json::json!({
+        "properties": {}, "mqTable": {}, "statusTable": {},
+        "subscriptionSet": [{"classFilterMode": false, "codeSet": [], "expressionType": "TAG",
+            "subString": "*", "subVersion": 1, "tagsSet": [], "topic": "Watched"}]
+    });
+    client.send(
+        &RemotingCommand::response_to(&asked, bolide_protocol::ResponseCode::SUCCESS)
+            .with_body(serde_json::to_vec(&info).expect("JSON")),
+    );
+    let status = status.join().expect("consumerStatus thread");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status: Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    assert_eq!(status[0]["#ClientId"], "127.0.0.1@admin-test", "{status}");
+    assert_eq!(status[0]["#Subscriptions"], "Watched:*", "{status}");
+    assert_eq!(status[0]["#Status"], "OK", "{status}");
+
     // Once the client disconnects the group has no live consumer left.
     client.shutdown();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
