@@ -97,25 +97,27 @@ impl Stats {
     pub fn record_put(&self, topic: &str, messages: u64, bytes: u64) {
         self.broker_put.add(messages);
         self.put_bytes.fetch_add(bytes, Ordering::Relaxed);
-        let items = self.topics.topic(topic, now_ms());
-        items.put_nums.add(messages);
-        items.put_size.add(bytes);
+        self.topics.with_topic(topic, |items| {
+            items.put_nums.add(messages);
+            items.put_size.add(bytes);
+        });
     }
 
     /// Messages of `topic` returned to `group` by one pull.
     pub fn record_get(&self, topic: &str, group: &str, messages: u64, bytes: u64) {
         self.broker_get.add(messages);
         self.get_bytes.fetch_add(bytes, Ordering::Relaxed);
-        let now = now_ms();
-        let items = self.topics.topic(topic, now).group(group, now);
-        items.get_nums.add(messages);
-        items.get_size.add(bytes);
+        self.topics.with_topic(topic, |items| {
+            items.with_group(group, |items| {
+                items.get_nums.add(messages);
+                items.get_size.add(bytes);
+            });
+        });
     }
 
     /// A message of `topic` that `group` sent back for redelivery.
     pub fn record_send_back(&self, topic: &str, group: &str) {
-        let now = now_ms();
-        self.topics.topic(topic, now).group(group, now).send_back_nums.add(1);
+        self.topics.with_topic(topic, |items| items.with_group(group, |items| items.send_back_nums.add(1)));
     }
 
     /// Forgets the figures of a deleted topic.
