@@ -79,7 +79,7 @@ pub(super) fn end_transaction(
             warn!(topic = %target.topic, error = %err, "committed transaction message not stored");
             return Ok(fail(request, ResponseCode::SYSTEM_ERROR, format!("commit failed: {err}")));
         }
-        state.stats.record_put(1, record.encoded_len().unwrap_or(0) as u64);
+        state.stats.record_put(&target.topic, 1, record.encoded_len().unwrap_or(0) as u64);
     }
     if let Err(err) = write_op(state, &half) {
         warn!(commit_log_offset, error = %err, "transaction op record not stored; the broker may check it back");
