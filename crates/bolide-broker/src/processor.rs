@@ -6,6 +6,7 @@
 //! SYNC_FLUSH, and for messages when a pull is held).
 
 mod admin;
+mod broker_stats;
 mod client;
 mod end_transaction;
 mod forward;
@@ -54,6 +55,7 @@ pub(crate) fn register_all(registry: &mut ProcessorRegistry, state: &Arc<State>)
         (C::GET_BROKER_CONFIG, admin::get_broker_config),
         (C::UPDATE_BROKER_CONFIG, admin::update_broker_config),
         (C::GET_BROKER_RUNTIME_INFO, admin::get_broker_runtime_info),
+        (C::VIEW_BROKER_STATS_DATA, broker_stats::view_broker_stats_data),
         (C::GET_TOPIC_CONFIG, lookup::get_topic_config),
         (C::GET_SUBSCRIPTIONGROUP_CONFIG, lookup::get_subscription_group_config),
         (C::QUERY_TOPIC_CONSUME_BY_WHO, lookup::query_topic_consume_by_who),

@@ -8,6 +8,7 @@ mod group;
 mod message;
 mod output;
 mod query;
+mod stats;
 mod topic;
 
 use std::time::Duration;
@@ -160,6 +161,9 @@ pub enum AdminCommand {
     /// Measure send round trips to every broker.
     #[command(name = "clusterRT", after_help = "Example: bolide admin clusterRT -a 50")]
     ClusterRt(query::ClusterRt),
+    /// Per topic and consumer group: backlog, messages per second in and out, messages of the last day.
+    #[command(after_help = "Example: bolide admin statsAll -a")]
+    StatsAll(stats::StatsAll),
     /// Read messages of a topic from an offset and print them.
     #[command(after_help = "Example: bolide admin consumeMessage -t Orders -c 10")]
     ConsumeMessage(message::ConsumeMessage),
@@ -220,5 +224,6 @@ async fn run(admin: &Admin, command: AdminCommand) -> Result<Output> {
         C::ResetOffsetByTime(args) => query::reset_offset_by_time(admin, args).await,
         C::SkipAccumulatedMessage(args) => query::skip_accumulated(admin, args).await,
         C::ClusterRt(args) => query::cluster_rt(admin, args).await,
+        C::StatsAll(args) => stats::stats_all(admin, args).await,
     }
 }

@@ -179,6 +179,85 @@ fn message_and_connection_commands() {
 }
 
 #[test]
+fn connection_commands_list_live_clients() {
+    let cluster = standalone();
+    cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", "Watched", "-r", "1", "-w", "1"]);
+    cluster.wait_route("Watched");
+    // A client that stays connected and says in its heartbeat that it consumes as `watchers` and
+    // produces as `watch-producers`.
+    let port: u16 = cluster.broker.rsplit(':').next().expect("port").parse().expect("port");
+    let mut client = WireClient::connect(port);
+    let body = serde_json::json!({
+        "clientID": "127.0.0.1@admin-test",
+        "consumerDataSet": [{
+            "groupName": "watchers", "consumeType": "CONSUME_PASSIVELY", "messageModel": "CLUSTERING",
+            "consumeFromWhere": "CONSUME_FROM_LAST_OFFSET", "unitMode": false,
+            "subscriptionDataSet": [{"classFilterMode": false, "codeSet": [], "expressionType": "TAG",
+                "subString": "*", "subVersion": 1, "tagsSet": [], "topic": "Watched"}]
+        }],
+        "producerDataSet": [{"groupName": "watch-producers"}]
+    });
+    let heartbeat =
+        RemotingCommand::request(RequestCode::HEART_BEAT).with_body(serde_json::to_vec(&body).expect("JSON"));
+    client.send(&heartbeat);
+    // The broker may tell the group its members changed before it answers.
+    let answer = loop {
+        let frame = client.read();
+        if frame.is_response() {
+            break frame;
+        }
+    };
+    assert_eq!(answer.code, 0);
+
+    let consumers = cluster.json(&["consumerConnection", "-g", "watchers"]);
+    assert_eq!(consumers.as_array().expect("rows").len(), 1, "{consumers}");
+    assert_eq!(consumers[0]["#ClientId"], "127.0.0.1@admin-test");
+    assert!(cluster.ok(&["consumerConnection", "-g", "watchers"]).starts_with("#  #ClientId"));
+    let producers = cluster.json(&["producerConnection", "-g", "watch-producers", "-t", "Watched"]);
+    assert_eq!(producers[0]["#ClientId"], "127.0.0.1@admin-test", "{producers}");
+
+    // consumerStatus asks the client itself through the broker (GET_CONSUMER_RUNNING_INFO); the
+    // client here answers by hand while the command waits.
+    let namesrv = cluster.namesrv.clone();
+    let status = std::thread::spawn(move || {
+        Command::new(bolide())
+            .args(["admin", "consumerStatus", "-g", "watchers", "--json", "-n", &namesrv])
+            .env_remove("NAMESRV_ADDR")
+            .output()
+            .expect("run bolide admin")
+    });
+    let asked = loop {
+        let frame = client.read();
+        if !frame.is_response() && frame.code == RequestCode::GET_CONSUMER_RUNNING_INFO.0 {
+            break frame;
+        }
+    };
+    let info = serde_json::json!({
+        "properties": {}, "mqTable": {}, "statusTable": {},
+        "subscriptionSet": [{"classFilterMode": false, "codeSet": [], "expressionType": "TAG",
+            "subString": "*", "subVersion": 1, "tagsSet": [], "topic": "Watched"}]
+    });
+    client.send(
+        &RemotingCommand::response_to(&asked, bolide_protocol::ResponseCode::SUCCESS)
+            .with_body(serde_json::to_vec(&info).expect("JSON")),
+    );
+    let status = status.join().expect("consumerStatus thread");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status: Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    assert_eq!(status[0]["#ClientId"], "127.0.0.1@admin-test", "{status}");
+    assert_eq!(status[0]["#Subscriptions"], "Watched:*", "{status}");
+    assert_eq!(status[0]["#Status"], "OK", "{status}");
+
+    // Once the client disconnects the group has no live consumer left.
+    client.shutdown();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while cluster.run(&["consumerConnection", "-g", "watchers"]).status.success() {
+        assert!(std::time::Instant::now() < deadline, "consumer still listed after disconnecting");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn mistakes_get_one_clear_line() {
     let cluster = standalone();
     let missing = cluster.fails(&["updateTopic", "-t", "X"]);
@@ -305,6 +384,109 @@ fn offset_commands_move_a_group() {
     assert!(nothing.contains("no offsets to clone"), "{nothing}");
     let offline = cluster.fails(&["consumerStatus", "-g", "workers"]);
     assert!(offline.contains("no live consumer"), "{offline}");
+}
+
+#[test]
+fn stats_all_counts_what_was_sent_and_pulled() {
+    let cluster = standalone();
+    let sent = fill(&cluster, "Meter", 10);
+    cluster.ok(&["updateTopic", "-b", &cluster.broker, "-t", "Idle", "-r", "1", "-w", "1"]);
+    cluster.wait_route("Idle");
+    // Group `readers` pulls all 10 messages, then commits offset 0 on both queues: it has read
+    // everything once, and everything is still ahead of it.
+    let read = cluster.json(&["consumeMessage", "-t", "Meter", "-g", "readers"]);
+    assert_eq!(read.as_array().expect("messages").len(), 10);
+    let port: u16 = cluster.broker.rsplit(':').next().expect("port").parse().expect("port");
+    let mut wire = WireClient::connect(port);
+    for queue in ["0", "1"] {
+        let commit = RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET)
+            .with_ext("consumerGroup", "readers")
+            .with_ext("topic", "Meter")
+            .with_ext("queueId", queue)
+            .with_ext("commitOffset", "0");
+        assert_eq!(wire.call(commit).code, 0);
+    }
+
+    let rows = cluster.json(&["statsAll", "-t", "Meter"]);
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(row["#Consumer Group"], "readers");
+    assert_eq!(row["#InMsg24Hour"], "10");
+    assert_eq!(row["#OutMsg24Hour"], "10");
+    assert_eq!(row["#Accumulation"], "10");
+    let in_tps: f64 = row["#InTPS"].as_str().expect("tps").parse().expect("number");
+    let out_tps: f64 = row["#OutTPS"].as_str().expect("tps").parse().expect("number");
+    assert!(in_tps > 0.0 && out_tps > 0.0, "{row}");
+
+    // Without -a every topic shows; an idle topic without consumers says so.
+    let all = cluster.json(&["statsAll"]);
+    let idle = all.as_array().expect("rows").iter().find(|row| row["#Topic"] == "Idle").expect("Idle listed");
+    assert_eq!(idle["#OutMsg24Hour"], "NO_CONSUMER");
+    assert_eq!(idle["#InMsg24Hour"], "0");
+    let active = cluster.json(&["statsAll", "-a"]);
+    let active: Vec<&Value> = active.as_array().expect("rows").iter().collect();
+    assert!(active.iter().any(|row| row["#Topic"] == "Meter"), "{active:?}");
+    assert!(active.iter().all(|row| row["#Topic"] != "Idle"), "{active:?}");
+
+    let output = cluster.run(&["statsAll"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.starts_with("#Topic") && table.contains("#Accumulation  #InTPS  #OutTPS  #InMsg24Hour  #OutMsg24Hour"),
+        "{table}"
+    );
+    // Over many topics (a standalone server alone has a dozen system topics) it reports how far
+    // it got on stderr.
+    let topics = cluster.json(&["topicList"]).as_array().expect("rows").len();
+    assert!(topics >= 10, "{topics} topics");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("statsAll: 10/") && stderr.contains(&format!("{topics}/{topics} topics read in")),
+        "{stderr}"
+    );
+
+    // The broker answers VIEW_BROKER_STATS_DATA itself as Java does, and so does its error.
+    let view = |name: &str, key: &str| {
+        let mut wire = WireClient::connect(port);
+        wire.call(
+            RemotingCommand::request(RequestCode::VIEW_BROKER_STATS_DATA)
+                .with_ext("statsName", name)
+                .with_ext("statsKey", key),
+        )
+    };
+    let sizes = view("TOPIC_PUT_SIZE", "Meter");
+    let sizes: Value = serde_json::from_slice(sizes.body.as_deref().expect("body")).expect("JSON");
+    assert!(sizes["statsDay"]["sum"].as_i64().expect("sum") > 10 * 6, "{sizes}");
+    // A message the group sends back counts under the topic it consumes (SNDBCK_PUT_NUMS), and
+    // the group's pulls give GET_CONSUME_STATS its consumeTps.
+    let first = cluster.json(&["queryMsgById", "-i", sent[0]["#OffsetMsgId"].as_str().expect("id")]);
+    let offset = first[0]["commitLogOffset"].to_string();
+    let back = RemotingCommand::request(RequestCode::CONSUMER_SEND_MSG_BACK)
+        .with_ext("offset", &offset)
+        .with_ext("group", "readers")
+        .with_ext("delayLevel", "0");
+    assert_eq!(WireClient::connect(port).call(back).code, 0);
+    let sent_back = view("SNDBCK_PUT_NUMS", "Meter@readers");
+    let sent_back: Value = serde_json::from_slice(sent_back.body.as_deref().expect("body")).expect("JSON");
+    assert_eq!(sent_back["statsDay"]["sum"], 1, "{sent_back}");
+    let consume_stats = WireClient::connect(port).call(
+        RemotingCommand::request(RequestCode::GET_CONSUME_STATS)
+            .with_ext("consumerGroup", "readers")
+            .with_ext("topic", "Meter"),
+    );
+    let consume_stats: bolide_protocol::body::ConsumeStats =
+        bolide_protocol::json::from_slice(consume_stats.body.as_deref().expect("body")).expect("consume stats");
+    assert!(consume_stats.consume_tps > 0.0, "{consume_stats:?}");
+    let runtime = cluster.json(&["brokerStatus", "-b", &cluster.broker]);
+    assert_eq!(runtime[&cluster.broker]["msgPutTotalTodayMorning"], "0", "no midnight seen yet: {runtime}");
+    assert_eq!(runtime[&cluster.broker]["msgPutTotalTodayNow"], "11", "10 sends and 1 sent back: {runtime}");
+
+    let missing = view("GROUP_GET_NUMS", "Meter@nobody");
+    assert_eq!(missing.code, 1);
+    assert_eq!(missing.remark.as_deref(), Some("The stats <GROUP_GET_NUMS> <Meter@nobody> not exist"));
+
+    let unknown = cluster.fails(&["statsAll", "-t", "NoSuchTopic"]);
+    assert!(unknown.contains("NoSuchTopic is unknown") && unknown.lines().count() == 1, "{unknown}");
 }
 
 #[test]

@@ -14,8 +14,8 @@ use bolide_protocol::body::{
     ConsumeFromWhere, ConsumeType, ConsumerData, HeartbeatData, MessageModel, MessageQueue, SubscriptionData,
 };
 use bolide_protocol::header::UnregisterClientRequestHeader;
-use futures::stream::{FuturesUnordered, StreamExt};
 use bolide_remoting::ProcessorRegistry;
+use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 use tokio::time::Instant;
 

@@ -96,9 +96,14 @@ pub(super) fn get_broker_runtime_info(
     put("brokerActive", "true".to_owned());
     put("bootTimestamp", state.started_ms.to_string());
     put("runtime", format!("[ {} seconds ]", now_ms().saturating_sub(state.started_ms) / 1000));
-    // Totals since start. There is no daily snapshot: the "morning" counters are 0, so "today"
-    // (now − this morning) counts everything since the broker started.
+    // Totals since start, and at the last two midnights (UTC); 0 before the broker has seen one,
+    // so "today" (now − this morning) then counts everything since the broker started.
     let (messages_put, messages_got) = (state.stats.put_messages(), state.stats.get_messages());
+    let mornings = state.stats.mornings();
+    put("msgPutTotalTodayMorning", mornings.put_today.to_string());
+    put("msgPutTotalYesterdayMorning", mornings.put_yesterday.to_string());
+    put("msgGetTotalTodayMorning", mornings.get_today.to_string());
+    put("msgGetTotalYesterdayMorning", mornings.get_yesterday.to_string());
     put("msgPutTotalTodayNow", messages_put.to_string());
     put("msgGetTotalTodayNow", messages_got.to_string());
     put("putMessageTimesTotal", messages_put.to_string());
@@ -115,10 +120,6 @@ pub(super) fn get_broker_runtime_info(
     put("earliestMessageTimeStamp", store.earliest_store_time().ok().flatten().unwrap_or(0).to_string());
     // Not measured yet.
     for key in [
-        "msgPutTotalYesterdayMorning",
-        "msgPutTotalTodayMorning",
-        "msgGetTotalYesterdayMorning",
-        "msgGetTotalTodayMorning",
         "sendThreadPoolQueueSize",
         "pullThreadPoolQueueSize",
         "ackThreadPoolQueueSize",

@@ -106,7 +106,7 @@ fn resolve(
             warn!(topic = %target.topic, error = %err, "committed transaction message not stored");
             return Err(system_error(format!("commit failed: {err}")));
         }
-        state.stats.record_put(1, record.encoded_len().unwrap_or(0) as u64);
+        state.stats.record_put(&target.topic, 1, record.encoded_len().unwrap_or(0) as u64);
     }
     let (sender, receiver) = oneshot::channel();
     if let Err(err) = write_op(state, &half, Box::new(move |durable| drop(sender.send(durable)))) {

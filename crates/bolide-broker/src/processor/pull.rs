@@ -329,7 +329,7 @@ fn respond(
     }
     let mut response = RemotingCommand::response_to(request, code).with_header(&response_header);
     if code == ResponseCode::SUCCESS {
-        state.stats.record_get(result.messages.len() as u64, result.total_bytes);
+        state.stats.record_get(&header.topic, &header.consumer_group, result.messages.len() as u64, result.total_bytes);
         let mut body = BytesMut::with_capacity(result.total_bytes as usize);
         for message in &result.messages {
             body.extend_from_slice(message);

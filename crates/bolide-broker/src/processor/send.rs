@@ -103,7 +103,7 @@ async fn send(
         Ok(appended) => appended,
         Err(err) => return Ok(store_refusal(&request, &header.topic, &err)),
     };
-    state.stats.record_put(appended.message_count as u64, appended.size_bytes);
+    state.stats.record_put(&header.topic, appended.message_count as u64, appended.size_bytes);
     let durable = receiver.await.unwrap_or(Err(StoreError::Closed));
     let response_header = response_header(&state, &prepared, &records, &appended);
     match durable {

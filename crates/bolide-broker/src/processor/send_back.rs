@@ -174,7 +174,10 @@ fn store_copy(state: &State, group: &str, message: &StoredMessage<'_>, target: S
     };
     match state.store.append(&record) {
         Ok(appended) => {
-            state.stats.record_put(1, appended.size_bytes);
+            state.stats.record_put(&topic, 1, appended.size_bytes);
+            // Counted under the topic the group consumes, as Java does (SNDBCK_PUT_NUMS).
+            let consumed_topic = message.property(RETRY_TOPIC).unwrap_or(message.topic());
+            state.stats.record_send_back(consumed_topic, group);
             debug!(group, ?target, reconsume_times = record.reconsume_times, "message sent back");
             Ok(())
         }

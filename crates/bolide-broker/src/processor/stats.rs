@@ -65,6 +65,8 @@ pub(super) fn get_consume_stats(
         if skipped {
             continue;
         }
+        // Messages per second the group pulled over the last minute, summed over its topics.
+        stats.consume_tps += state.stats.consume_tps(topic, group);
         for queue_id in 0..config.read_queue_nums {
             let offsets = queue_offsets(state, group, topic, queue_id);
             stats.offset_table.insert(MessageQueue::new(topic.as_str(), broker_name.as_str(), queue_id), offsets);

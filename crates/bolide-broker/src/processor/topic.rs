@@ -109,6 +109,7 @@ pub(super) fn delete_topic_in_broker(
         removed
     };
     state.offsets.lock().expect("offset lock").remove_topic(&header.topic);
+    state.stats.forget_topic(&header.topic);
     // The messages go too: their consume queues now, their commit log space at retention.
     state.store.delete_topic(&header.topic).map_err(ProcessError::new)?;
     if removed {

@@ -160,7 +160,7 @@ async fn store_reply(
             return None;
         }
     };
-    state.stats.record_put(appended.message_count as u64, appended.size_bytes);
+    state.stats.record_put(&header.topic, appended.message_count as u64, appended.size_bytes);
     match receiver.await.unwrap_or(Err(StoreError::Closed)) {
         Ok(()) | Err(StoreError::FlushTimeout { .. }) => Some(response_header(state, &prepared, &records, &appended)),
         Err(err) => {

@@ -5,6 +5,13 @@ import static bolide.compat.Env.message;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import com.alibaba.fastjson.JSONArray;
+import com.alibaba.fastjson.JSONObject;
 
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
@@ -13,8 +20,14 @@ import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
 
-/** Scenarios 1, 13 and 14: the admin API (DefaultMQAdminExt). */
+/**
+ * Scenarios 1, 13 and 14: the admin API (DefaultMQAdminExt). Given --bolide-admin, each also
+ * runs the same operations through `bolide admin --json` and checks both answers agree.
+ */
 final class AdminScenarios {
+    /** Appended to a scenario's detail when no bolide binary was given to compare with. */
+    static final String NOT_COMPARED = " (bolide admin not compared: no --bolide-admin)";
+
     /**
      * A listener records a message before it returns, and the client advances the consumer offset
      * only after it returns; stopping a consumer right after the last record could commit an
@@ -73,7 +86,69 @@ final class AdminScenarios {
             check(stored != null && group.equals(stored.getGroupName()), "subscription group " + group + " not found on " + addr);
             check(stored.getRetryMaxTimes() == 3, "subscription group retryMaxTimes " + stored.getRetryMaxTimes() + ", want 3");
         }
-        return "topic with 4 queues and subscription group created; route and topic list served by the NameServer";
+        String detail = "topic with 4 queues and subscription group created; route and topic list served by the NameServer";
+        if (!env.comparesWithBolideAdmin()) {
+            return detail + NOT_COMPARED;
+        }
+        // Route types moved package between 4.x and 5.x: compare plain maps.
+        Map<String, Integer> javaQueues = new TreeMap<>();
+        for (var qd : route.getQueueDatas()) {
+            javaQueues.put(qd.getBrokerName(), qd.getReadQueueNums());
+        }
+        Set<String> javaMasters = new TreeSet<>();
+        for (var bd : route.getBrokerDatas()) {
+            javaMasters.add(bd.getBrokerAddrs().get(0L));
+        }
+        compareRouteAndTopicList(env, admin, topic, javaQueues, javaMasters);
+        // The other way round: what bolide admin creates, DefaultMQAdminExt sees.
+        String topicB = env.topic("_b");
+        String groupB = env.group("_b");
+        for (String addr : env.masterBrokers()) {
+            env.bolideAdmin("updateTopic", "-b", addr, "-t", topicB, "-r", "4", "-w", "4");
+            env.bolideAdmin("updateSubGroup", "-b", addr, "-g", groupB, "-r", "5");
+        }
+        env.waitRoute(topicB, 4);
+        for (String addr : env.masterBrokers()) {
+            var stored = admin.examineSubscriptionGroupConfig(addr, groupB);
+            check(stored != null && stored.getRetryMaxTimes() == 5, "group made by bolide admin on " + addr + ": " + stored);
+        }
+        return detail + "; bolide admin agrees (route, topic list) and its topic and group are seen by DefaultMQAdminExt";
+    }
+
+    private static Set<String> strings(JSONArray rows, String column) {
+        Set<String> values = new TreeSet<>();
+        for (Object row : rows) {
+            values.add(((JSONObject) row).getString(column));
+        }
+        return values;
+    }
+
+    private static void compareRouteAndTopicList(Env env, DefaultMQAdminExt admin, String topic,
+            Map<String, Integer> javaQueues, Set<String> javaMasters) throws Exception {
+        JSONArray rows = (JSONArray) env.bolideAdmin("topicRoute", "-t", topic);
+        Map<String, Integer> bolideQueues = new TreeMap<>();
+        Set<String> bolideMasters = new TreeSet<>();
+        for (Object row : rows) {
+            JSONObject r = (JSONObject) row;
+            bolideQueues.put(r.getString("#BrokerName"), Integer.parseInt(r.getString("#ReadQueue")));
+            for (String idAddr : r.getString("#BrokerAddrs").split(",")) {
+                if (idAddr.startsWith("0:")) {
+                    bolideMasters.add(idAddr.substring(2));
+                }
+            }
+        }
+        check(bolideQueues.equals(javaQueues), "read queues per broker: bolide admin " + bolideQueues + ", DefaultMQAdminExt " + javaQueues);
+        check(bolideMasters.equals(javaMasters), "masters: bolide admin " + bolideMasters + ", DefaultMQAdminExt " + javaMasters);
+        Set<String> bolideTopics = strings((JSONArray) env.bolideAdmin("topicList"), "#Topic");
+        Set<String> javaTopics = new TreeSet<>(admin.fetchAllTopicList().getTopicList());
+        check(bolideTopics.equals(javaTopics), "topic lists differ: only bolide admin " + minus(bolideTopics, javaTopics)
+                + ", only DefaultMQAdminExt " + minus(javaTopics, bolideTopics));
+    }
+
+    private static Set<String> minus(Set<String> a, Set<String> b) {
+        Set<String> left = new TreeSet<>(a);
+        left.removeAll(b);
+        return left;
     }
 
     /** s13: query a message by key and by id through the admin API; consumer progress (lag) is right. */
@@ -158,8 +233,68 @@ final class AdminScenarios {
             }
             throw new AssertionError("consume stats: lag " + diff + ", want " + extra + " (queue=broker/consumer offset:" + table + ")");
         }
-        return "found by key and by both ids; lag " + diff + " after " + n + " consumed and " + extra + " more sent";
+        String detail = "found by key and by both ids; lag " + diff + " after " + n + " consumed and " + extra + " more sent";
+        if (!env.comparesWithBolideAdmin()) {
+            return detail + NOT_COMPARED;
+        }
+        compareQueries(env, topic, sent, byKey, byOffsetId, byMsgId);
+        // ConsumeStats moved package between 4.x and 5.x: compare plain maps.
+        Map<String, String> javaQueues = new TreeMap<>();
+        long javaDiff = 0;
+        for (var e : admin.examineConsumeStats(group).getOffsetTable().entrySet()) {
+            if (e.getKey().getTopic().equals(topic)) {
+                long brokerOffset = e.getValue().getBrokerOffset();
+                long consumerOffset = e.getValue().getConsumerOffset();
+                javaQueues.put(e.getKey().getBrokerName() + "/" + e.getKey().getQueueId(), brokerOffset + "/" + consumerOffset);
+                javaDiff += brokerOffset - consumerOffset;
+            }
+        }
+        compareProgress(env, group, topic, javaQueues, javaDiff);
+        return detail + "; bolide admin agrees (queries, per-queue offsets, lag)";
     }
+
+    /** The same messages through bolide admin's queryMsgByKey, queryMsgById and queryMsgByUniqueKey. */
+    private static void compareQueries(Env env, String topic, List<SendResult> sent, MessageExt byKey,
+            MessageExt byOffsetId, MessageExt byMsgId) throws Exception {
+        Set<String> keyed = strings((JSONArray) env.bolideAdmin("queryMsgByKey", "-t", topic, "-k", "key-7"), "#Message ID");
+        String uniqueKey = byKey.getProperty("UNIQ_KEY");
+        check(keyed.contains(uniqueKey), "bolide admin queryMsgByKey key-7 found " + keyed + ", DefaultMQAdminExt " + uniqueKey);
+        compareMessage("queryMsgById", byOffsetId,
+                (JSONObject) ((JSONArray) env.bolideAdmin("queryMsgById", "-i", sent.get(3).getOffsetMsgId())).get(0));
+        compareMessage("queryMsgByUniqueKey", byMsgId, (JSONObject) ((JSONArray) env.bolideAdmin(
+                "queryMsgByUniqueKey", "-t", topic, "-i", sent.get(5).getMsgId())).get(0));
+    }
+
+    private static void compareMessage(String command, MessageExt fromJava, JSONObject fromBolide) {
+        String javaSide = fromJava.getQueueId() + "/" + fromJava.getQueueOffset() + "/" + fromJava.getCommitLogOffset() + "/"
+                + fromJava.getUserProperty(Env.SEQ) + "/" + new String(fromJava.getBody(), java.nio.charset.StandardCharsets.UTF_8);
+        String bolideSide = fromBolide.getIntValue("queueId") + "/" + fromBolide.getLongValue("queueOffset") + "/"
+                + fromBolide.getLongValue("commitLogOffset") + "/" + fromBolide.getJSONObject("properties").getString(Env.SEQ) + "/"
+                + fromBolide.getString("body");
+        check(javaSide.equals(bolideSide), "bolide admin " + command + " (queue/offset/commit log offset/seq/body) "
+                + bolideSide + ", DefaultMQAdminExt " + javaSide);
+    }
+
+    /** bolide admin consumerProgress against DefaultMQAdminExt's consume stats, queue by queue. */
+    private static void compareProgress(Env env, String group, String topic, Map<String, String> javaQueues, long javaDiff)
+            throws Exception {
+        JSONArray rows = (JSONArray) env.bolideAdmin("consumerProgress", "-g", group, "-t", topic);
+        Map<String, String> bolideQueues = new TreeMap<>();
+        String bolideDiff = "";
+        for (Object row : rows) {
+            JSONObject r = (JSONObject) row;
+            if (topic.equals(r.getString("#Topic"))) {
+                bolideQueues.put(r.getString("#Broker Name") + "/" + r.getString("#QID"),
+                        r.getString("#Broker Offset") + "/" + r.getString("#Consumer Offset"));
+            } else {
+                bolideDiff = r.getString("#Diff");
+            }
+        }
+        check(bolideQueues.equals(javaQueues), "queue (broker/consumer offset): bolide admin " + bolideQueues
+                + ", DefaultMQAdminExt " + javaQueues);
+        check(bolideDiff.equals(Long.toString(javaDiff)), "lag: bolide admin " + bolideDiff + ", DefaultMQAdminExt " + javaDiff);
+    }
+
 
     /** s14: reset a group's offset by time while its consumer runs; it re-consumes from there. */
     static String s14ResetOffsetByTime(Env env) throws Exception {
@@ -193,7 +328,34 @@ final class AdminScenarios {
         int before = col.deliveriesWithPrefix("a-") - n;
         check(again >= n, "after the reset only " + again + " of the " + n + " later messages were consumed again");
         check(before == 0, "after the reset " + before + " messages from before the reset time were consumed again");
-        return "reset to a time between two batches; the " + n + " later messages were consumed again, the earlier ones not";
+        String detail = "reset to a time between two batches; the " + n + " later messages were consumed again, the earlier ones not";
+        if (!env.comparesWithBolideAdmin()) {
+            return detail + NOT_COMPARED;
+        }
+        // The same reset through bolide admin: the same offsets, and the later batch once more.
+        JSONArray rows = (JSONArray) env.bolideAdmin("resetOffsetByTime", "-g", group, "-t", topic, "-s", Long.toString(resetTo));
+        Map<String, String> bolideOffsets = new TreeMap<>();
+        for (Object row : rows) {
+            JSONObject r = (JSONObject) row;
+            bolideOffsets.put(r.getString("#Broker Name") + "/" + r.getString("#QID"), r.getString("#Offset"));
+        }
+        Map<String, String> javaOffsets = new TreeMap<>();
+        for (var e : reset.entrySet()) {
+            javaOffsets.put(e.getKey().getBrokerName() + "/" + e.getKey().getQueueId(), Long.toString(e.getValue()));
+        }
+        check(bolideOffsets.equals(javaOffsets), "reset offsets: bolide admin " + bolideOffsets + ", DefaultMQAdminExt " + javaOffsets);
+        env.step("waiting for re-consumption after the bolide admin reset");
+        int laterSoFar = col.deliveriesWithPrefix("b-");
+        end = System.currentTimeMillis() + 40_000;
+        while (col.deliveriesWithPrefix("b-") < laterSoFar + n && System.currentTimeMillis() < end) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(2000);
+        int third = col.deliveriesWithPrefix("b-") - laterSoFar;
+        before = col.deliveriesWithPrefix("a-") - n;
+        check(third >= n, "after the bolide admin reset only " + third + " of the " + n + " later messages were consumed again");
+        check(before == 0, "after the bolide admin reset " + before + " earlier messages were consumed again");
+        return detail + "; bolide admin's reset gave the same offsets and the same effect";
     }
 
     private AdminScenarios() {}

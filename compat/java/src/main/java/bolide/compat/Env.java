@@ -27,6 +27,8 @@ final class Env {
         String broker = "";
         String runId = Long.toHexString(System.nanoTime() & 0xffffff);
         String topic = "";
+        /** The bolide binary whose `admin` answers the admin scenarios compare with; empty: no comparison. */
+        String bolideAdmin = "";
     }
 
     /** The user property every scenario stamps on its messages to recognise them. */
@@ -223,6 +225,32 @@ final class Env {
             Thread.sleep(300);
         }
         throw new AssertionError("route of " + topic + " not served by the NameServer within 15 s: " + last);
+    }
+
+    /** Whether the admin scenarios also ask `bolide admin` (the runner passes --bolide-admin). */
+    boolean comparesWithBolideAdmin() {
+        return !config.bolideAdmin.isEmpty();
+    }
+
+    /**
+     * Runs `bolide admin ARGS -n NAMESRV --json` and returns its answer (a fastjson JSONArray or
+     * JSONObject); fails with its stderr when it exits non-zero.
+     */
+    Object bolideAdmin(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(config.bolideAdmin, "admin"));
+        argv.addAll(List.of(args));
+        argv.addAll(List.of("-n", config.namesrv, "--json"));
+        step("running bolide admin " + String.join(" ", args));
+        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("bolide admin " + String.join(" ", args) + " did not finish in 60 s");
+        }
+        String stderr = new String(err, java.nio.charset.StandardCharsets.UTF_8).trim();
+        check(p.exitValue() == 0, "bolide admin " + String.join(" ", args) + " failed: " + stderr);
+        return com.alibaba.fastjson.JSON.parse(new String(out, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static Message message(String topic, String seq, byte[] body) {

@@ -62,6 +62,7 @@ public final class Main {
             "  --namesrv HOST:PORT   NameServer address (default 127.0.0.1:9876)",
             "  --run-id ID           suffix that makes topic and group names unique to this run",
             "  --topic NAME          topic for s15_produce / s15_consume",
+            "  --bolide-admin PATH   bolide binary: s01, s13 and s14 also ask `bolide admin` and compare",
             "  --timeout-s N         override every scenario's deadline",
             "  --list                print the scenario names and exit");
 
@@ -76,6 +77,7 @@ public final class Main {
                 case "--broker" -> config.broker = args[++i];
                 case "--run-id" -> config.runId = args[++i];
                 case "--topic" -> config.topic = args[++i];
+                case "--bolide-admin" -> config.bolideAdmin = args[++i];
                 case "--timeout-s" -> timeoutOverride = Integer.parseInt(args[++i]);
                 case "--list" -> {
                     SCENARIOS.keySet().forEach(out::println);
