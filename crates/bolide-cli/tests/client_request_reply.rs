@@ -125,6 +125,11 @@ async fn sync_and_concurrent_requests_each_get_their_own_reply() {
     assert!(reply.property("PUSH_REPLY_TIME").is_some(), "the broker stamps the push");
     assert!(reply.property("ARRIVE_TIME").is_some(), "the client stamps the arrival");
 
+    // A reply of 4 KiB or more is compressed by the responder's producer and inflated here.
+    let big = format!("big {}", "x".repeat(10_000));
+    let reply = requester.request(&Message::new("ClientRequests", big.clone()), Duration::from_secs(10)).await;
+    assert_eq!(reply.expect("a large reply").body.as_ref(), format!("re: {big}").as_bytes());
+
     let requests = (0..16).map(|i| {
         let requester = requester.clone();
         async move {
@@ -144,7 +149,7 @@ async fn sync_and_concurrent_requests_each_get_their_own_reply() {
         .expect("a reply to a request sent to one queue");
     assert_eq!(reply.body.as_ref(), b"re: to queue 1");
     assert_eq!(requester.pending_requests(), 0, "answered requests leave the table");
-    assert_eq!(responder.stop().await, 18);
+    assert_eq!(responder.stop().await, 19);
     requester.shutdown().await;
 }
 
