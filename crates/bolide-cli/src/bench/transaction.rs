@@ -1,8 +1,8 @@
 //! `bolide bench producer --transaction`: every message is sent in its own transaction whose
 //! local transaction commits at once (half message, then END_TRANSACTION commit), like RocketMQ's
 //! `TransactionProducer` benchmark with every check passing. A message counts as sent when the
-//! half message is stored and the listener committed; latency covers both steps. The summary's
-//! settings say `"transaction": true`.
+//! half message is stored and the listener committed; latency covers both steps. The text
+//! summary starts with a line saying so; the JSON one has `"transaction": true`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -82,6 +82,9 @@ pub(super) async fn run(args: ProducerArgs) -> anyhow::Result<()> {
         "async": args.pipelined,
         "transaction": true,
     });
+    if !args.common.json {
+        println!("transactional sends (half message + commit per message):");
+    }
     print_summary(&summary, "sent", settings, args.common.json);
     Ok(())
 }
