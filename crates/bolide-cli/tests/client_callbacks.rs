@@ -76,8 +76,23 @@ async fn every_callback_gets_its_result_within_the_in_flight_bound() {
     assert_eq!(read, msg_ids);
     consumer.shutdown().await;
 
-    // After shutdown the callback gets the error; an invalid message fails before sending.
+    // Shutdown lets the callback sends in flight finish first.
+    for i in 0..20 {
+        let results = results.clone();
+        producer
+            .send_with_callback(Message::new(TOPIC, format!("last {i}")), move |result| {
+                results.send((i, result)).expect("the test listens");
+            })
+            .await
+            .expect("the send starts");
+    }
     producer.shutdown().await;
+    for _ in 0..20 {
+        let (i, result) = received.recv().await.expect("every callback runs");
+        assert!(result.is_ok(), "send {i} finished before the shutdown: {result:?}");
+    }
+
+    // After shutdown the callback gets the error; an invalid message fails before sending.
     producer
         .send_with_callback(Message::new(TOPIC, "late"), move |result| {
             results.send((COUNT, result)).expect("listening")

@@ -298,9 +298,11 @@ impl Producer {
         Err(last_error.unwrap_or(ClientError::Timeout { timeout }))
     }
 
-    /// Unregisters the producer group from every broker and closes the connections. Calls made
-    /// afterwards fail with [`ClientError::Shutdown`].
+    /// Waits for the [`Producer::send_with_callback`] sends in flight (each bounded by
+    /// [`ProducerOptions::send_timeout`]), then unregisters the producer group from every broker
+    /// and closes the connections. Calls made afterwards fail with [`ClientError::Shutdown`].
     pub async fn shutdown(&self) {
+        self.inner.in_flight.drain().await;
         let header = UnregisterClientRequestHeader {
             producer_group: Some(self.inner.options.group.clone()),
             ..UnregisterClientRequestHeader::default()

@@ -28,8 +28,9 @@ pub(crate) struct InFlight {
 
 impl InFlight {
     pub(crate) fn new(max_count: usize, max_bytes: usize) -> Self {
-        // Semaphores have a (huge) maximum; a zero bound would block every send forever.
-        let max_count = max_count.clamp(1, Semaphore::MAX_PERMITS);
+        // A zero bound would block every send forever; `drain` takes all permits at once, which
+        // a semaphore counts in `u32`.
+        let max_count = max_count.clamp(1, u32::MAX as usize);
         let max_bytes = max_bytes.clamp(1, Semaphore::MAX_PERMITS);
         Self {
             count: Arc::new(Semaphore::new(max_count)),
@@ -53,6 +54,13 @@ impl InFlight {
             Some((count, bytes))
         };
         tokio::time::timeout_at(deadline, acquire).await.ok().flatten()
+    }
+
+    /// Waits until no send is in flight (sends started meanwhile wait behind it).
+    pub(crate) async fn drain(&self) {
+        let all = u32::try_from(self.max_count).expect("max_count is clamped to u32");
+        // Only fails if the semaphore is closed, which it never is.
+        let _all = self.count.acquire_many(all).await;
     }
 
     fn in_flight(&self) -> usize {
@@ -131,5 +139,24 @@ mod tests {
         drop(big);
         assert!(by_bytes.acquire(1_000, later()).await.is_some(), "an oversized body waits for the whole budget");
         assert!(InFlight::new(0, 0).acquire(5, later()).await.is_some(), "zero bounds are raised to one");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn drain_waits_for_every_send_in_flight() {
+        let in_flight = Arc::new(InFlight::new(4, 1_000));
+        let later = Instant::now() + Duration::from_secs(1);
+        let (first, second) = (in_flight.acquire(1, later).await, in_flight.acquire(1, later).await);
+        let draining = tokio::spawn({
+            let in_flight = in_flight.clone();
+            async move { in_flight.drain().await }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!draining.is_finished(), "two sends are in flight");
+        drop(first);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!draining.is_finished(), "one send is in flight");
+        drop(second);
+        draining.await.expect("drained");
+        assert_eq!(in_flight.in_flight(), 0);
     }
 }
