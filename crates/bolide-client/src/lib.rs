@@ -53,6 +53,6 @@ pub use message::{Message, MessageExt, SendResult, SendStatus, MAX_MESSAGE_BYTES
 pub use producer::{
     ListenerError, Producer, ProducerOptions, QueueSelector, SelectByHash, TransactionListener, TransactionProducer,
     TransactionSendResult, TransactionState, DEFAULT_COMPRESS_OVER_BYTES, DEFAULT_MAX_IN_FLIGHT_CALLBACKS,
-    DEFAULT_MAX_IN_FLIGHT_CALLBACK_BYTES, DEFAULT_RETRY_TIMES, REPLY_TOPIC_SUFFIX,
+    DEFAULT_MAX_IN_FLIGHT_CALLBACK_BYTES, DEFAULT_RETRY_TIMES, MAX_PENDING_CHECKS, REPLY_TOPIC_SUFFIX,
 };
 pub use route::{AUTO_CREATE_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS};

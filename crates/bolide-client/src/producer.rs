@@ -32,6 +32,7 @@ pub use encode::DEFAULT_COMPRESS_OVER_BYTES;
 pub use request::REPLY_TOPIC_SUFFIX;
 pub use transaction::{
     ListenerError, TransactionListener, TransactionProducer, TransactionSendResult, TransactionState,
+    MAX_PENDING_CHECKS,
 };
 
 /// Extra attempts of a failed sync send (`retryTimesWhenSendFailed`).

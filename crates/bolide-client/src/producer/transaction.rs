@@ -15,6 +15,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ use bolide_protocol::message::{OffsetMessageId, StoredMessage};
 use bolide_protocol::{LanguageCode, RemotingCommand, RequestCode};
 use bolide_remoting::{ConnectionHandle, ProcessResult, ProcessorRegistry, RequestContext};
 use futures::FutureExt;
+use tokio::sync::Semaphore;
 
 use super::{Producer, ProducerOptions};
 use crate::config::ClientConfig;
@@ -35,6 +37,10 @@ use crate::message::{Message, MessageExt, SendResult, SendStatus};
 
 /// How long END_TRANSACTION after a check-back may take to be queued (Java: 3 s).
 const CHECK_ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Check-backs waiting or running at most (Java's `checkRequestHoldMax`, 2000); beyond that a
+/// check-back is dropped (with a warning) and the broker asks again at its next round.
+pub const MAX_PENDING_CHECKS: usize = 2_000;
 
 /// What a listener says about a local transaction (Java's `LocalTransactionState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,12 +164,13 @@ impl<L: TransactionListener> TransactionProducer<L> {
         let listener = Arc::new(listener);
         let mut processors = ProcessorRegistry::new();
         let (checker, group) = (listener.clone(), options.group.clone());
+        let checks = Arc::new(CheckQueue::default());
         processors.register(
             RequestCode::CHECK_TRANSACTION_STATE,
             move |ctx: RequestContext, request: RemotingCommand| {
-                let (listener, group) = (checker.clone(), group.clone());
+                let (listener, group, checks) = (checker.clone(), group.clone(), checks.clone());
                 async move {
-                    start_check(listener, &group, &ctx, &request);
+                    start_check(listener, &group, &checks, &ctx, &request);
                     ProcessResult::Ok(None)
                 }
             },
@@ -272,10 +279,60 @@ async fn guarded(
     }
 }
 
+/// The check-backs of one producer: they run one at a time, in arrival order, like Java's
+/// single-threaded check executor, and at most [`MAX_PENDING_CHECKS`] wait.
+struct CheckQueue {
+    /// One permit: the listener's `check` never runs twice at once. The semaphore is fair, so
+    /// checks run in the order they arrived.
+    running: Arc<Semaphore>,
+    /// Check-backs admitted and not yet answered.
+    pending: Arc<AtomicUsize>,
+}
+
+impl Default for CheckQueue {
+    fn default() -> Self {
+        Self { running: Arc::new(Semaphore::new(1)), pending: Arc::new(AtomicUsize::new(0)) }
+    }
+}
+
+impl CheckQueue {
+    /// A place in the queue, or `None` when it is full.
+    fn admit(&self) -> Option<CheckTicket> {
+        let room = |pending: usize| (pending < MAX_PENDING_CHECKS).then_some(pending + 1);
+        let admitted = self.pending.fetch_update(Ordering::AcqRel, Ordering::Acquire, room).is_ok();
+        admitted.then(|| CheckTicket { running: self.running.clone(), pending: self.pending.clone() })
+    }
+}
+
+/// An admitted check-back; it leaves the queue when dropped.
+struct CheckTicket {
+    running: Arc<Semaphore>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl CheckTicket {
+    /// Waits until the listener is free.
+    async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.running.acquire().await.ok()
+    }
+}
+
+impl Drop for CheckTicket {
+    fn drop(&mut self) {
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Reads a CHECK_TRANSACTION_STATE and, if it is for this producer's group, answers it on its
 /// own task (Java's `ClientRemotingProcessor.checkTransactionState`): the I/O task never waits
 /// for the listener.
-fn start_check<L: TransactionListener>(listener: Arc<L>, group: &str, ctx: &RequestContext, request: &RemotingCommand) {
+fn start_check<L: TransactionListener>(
+    listener: Arc<L>,
+    group: &str,
+    checks: &CheckQueue,
+    ctx: &RequestContext,
+    request: &RemotingCommand,
+) {
     let header: CheckTransactionStateRequestHeader = match request.decode_header() {
         Ok(header) => header,
         Err(err) => {
@@ -297,8 +354,13 @@ fn start_check<L: TransactionListener>(listener: Arc<L>, group: &str, ctx: &Requ
             return;
         }
     }
+    let Some(ticket) = checks.admit() else {
+        tracing::warn!(msg_id = %message.msg_id(), "{MAX_PENDING_CHECKS} check-backs pending; this one waits for the broker's next round");
+        return;
+    };
     let (connection, group) = (ctx.connection().clone(), group.to_owned());
     tokio::spawn(async move {
+        let Some(_turn) = ticket.turn().await else { return };
         let (state, failure) = guarded(listener.check(&message)).await;
         if let Some(failure) = &failure {
             tracing::warn!(msg_id = %message.msg_id(), %failure, "transaction check failed; reporting unknown");
@@ -358,6 +420,24 @@ mod tests {
 
     fn state_is_unreachable() -> bool {
         true
+    }
+
+    #[tokio::test]
+    async fn check_backs_run_one_at_a_time_and_a_full_queue_drops_them() {
+        let checks = CheckQueue::default();
+        let first = checks.admit().expect("room");
+        let second = checks.admit().expect("room");
+        let turn = first.turn().await.expect("free");
+        assert!(second.running.try_acquire().is_err(), "the second waits for the first");
+        drop(turn);
+        drop(first);
+        assert!(second.turn().await.is_some());
+        drop(second);
+
+        let tickets: Vec<_> = (0..MAX_PENDING_CHECKS).map(|_| checks.admit().expect("room")).collect();
+        assert!(checks.admit().is_none(), "the queue is full");
+        drop(tickets);
+        assert!(checks.admit().is_some(), "answered checks leave the queue");
     }
 
     #[test]
