@@ -39,10 +39,18 @@ mod message;
 mod producer;
 mod route;
 
+pub use bolide_protocol::body::MessageModel;
 pub use bolide_protocol::body::MessageQueue;
 pub use config::{ClientConfig, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROUTE_REFRESH_INTERVAL};
+pub use consumer::push::{
+    ConcurrentListener, ConsumeConcurrentlyStatus, ConsumeContext, ConsumeOrderlyStatus, Expression, ListenerFuture,
+    OrderlyListener, PushConsumer, PushConsumerOptions, PushConsumerStats, DEFAULT_CONSUME_CONCURRENCY,
+    DEFAULT_CONSUME_CONCURRENTLY_MAX_SPAN, DEFAULT_MAX_RECONSUME_TIMES, DEFAULT_PULL_THRESHOLD_FOR_QUEUE,
+    DEFAULT_PULL_THRESHOLD_SIZE_FOR_QUEUE_BYTES, OFFSET_PERSIST_INTERVAL,
+};
 pub use consumer::{
-    ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND, REBALANCE_INTERVAL,
+    AllocateStrategy, ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND,
+    REBALANCE_INTERVAL,
 };
 pub use error::{ClientError, RETRYABLE_SEND_CODES};
 pub use message::{Message, MessageExt, SendResult, SendStatus, MAX_MESSAGE_BYTES};
