@@ -72,9 +72,12 @@ impl OffsetStore {
         Ok(Self { group: group.to_owned(), backend: Backend::LocalFile(path), offsets: Mutex::new(offsets) })
     }
 
-    /// Java's default file: `<home>/.rocketmq_offsets/<clientId>/<group>/offsets.json`.
+    /// Java's file: `<root>/<clientId>/<group>/offsets.json`. The client id is taken without
+    /// the `#n` that tells several clients of one process apart, so that a consumer restarted
+    /// in the same process (with the same instance name) finds its file again.
     pub(crate) fn default_path(root: &Path, client_id: &str, group: &str) -> PathBuf {
-        root.join(client_id).join(group).join("offsets.json")
+        let stable_id = client_id.split_once('#').map_or(client_id, |(id, _)| id);
+        root.join(stable_id).join(group).join("offsets.json")
     }
 
     /// The offset in memory, if any.
@@ -92,7 +95,7 @@ impl OffsetStore {
     ) -> Result<Option<u64>, ClientError> {
         match self.backend {
             Backend::Remote => {
-                let offset = pull::committed_offset(instance, &self.group, queue).await?;
+                let offset = pull::stored_offset(instance, &self.group, queue).await?;
                 if let Some(offset) = offset {
                     self.set(queue, offset);
                 }
@@ -192,7 +195,8 @@ mod tests {
     #[tokio::test]
     async fn local_file_round_trips_in_javas_layout() {
         let dir = std::env::temp_dir().join(format!("bolide-offsets-{}", std::process::id()));
-        let path = OffsetStore::default_path(&dir, "10.0.0.1@7", "g");
+        let path = OffsetStore::default_path(&dir, "10.0.0.1@7#3", "g");
+        assert!(path.ends_with("10.0.0.1@7/g/offsets.json"), "{}", path.display());
         let store = OffsetStore::local_file("g", path.clone()).expect("no file yet is empty");
         let queue = MessageQueue::new("T", "broker-a", 3);
         store.advance(&queue, 7);

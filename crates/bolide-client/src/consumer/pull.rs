@@ -166,18 +166,38 @@ pub(crate) async fn offset_by_time(
     from_wire(decode::<SearchOffsetResponseHeader>(&response, &addr)?.offset, "offset", &addr)
 }
 
-/// QUERY_CONSUMER_OFFSET; `None` for QUERY_NOT_FOUND.
+/// QUERY_CONSUMER_OFFSET; `None` for QUERY_NOT_FOUND. For a group without an offset, brokers
+/// answer 0 when the queue still starts at 0 (as the Java lite-pull consumer expects).
 pub(crate) async fn committed_offset(
     instance: &Instance,
     group: &str,
     queue: &MessageQueue,
+) -> Result<Option<u64>, ClientError> {
+    query_offset(instance, group, queue, None).await
+}
+
+/// QUERY_CONSUMER_OFFSET with `setZeroIfNotFound=false`, as 5.x push consumers send it: a group
+/// without an offset gets QUERY_NOT_FOUND (`None`) and applies its consume-from-where rule.
+pub(crate) async fn stored_offset(
+    instance: &Instance,
+    group: &str,
+    queue: &MessageQueue,
+) -> Result<Option<u64>, ClientError> {
+    query_offset(instance, group, queue, Some(false)).await
+}
+
+async fn query_offset(
+    instance: &Instance,
+    group: &str,
+    queue: &MessageQueue,
+    set_zero_if_not_found: Option<bool>,
 ) -> Result<Option<u64>, ClientError> {
     let addr = broker_addr(instance, queue).await?;
     let header = QueryConsumerOffsetRequestHeader {
         consumer_group: group.to_owned(),
         topic: queue.topic.clone(),
         queue_id: queue.queue_id,
-        set_zero_if_not_found: None,
+        set_zero_if_not_found,
         rpc: rpc(queue),
     };
     let request = RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET).with_header(&header);
