@@ -17,6 +17,7 @@ mod send_back;
 mod subscription;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,6 +33,7 @@ use super::ConsumeFrom;
 use crate::config::ClientConfig;
 use crate::error::ClientError;
 use crate::instance::Instance;
+use crate::message::MessageExt;
 use crate::producer::Producer;
 use queue::QueueHandle;
 use subscription::Subscription;
@@ -47,11 +49,24 @@ pub use options::{
 };
 pub use subscription::Expression;
 
-/// The listener of a consumer, of one of the two kinds.
+/// The listener of a consumer, of one of the two kinds (Java's `MessageListenerConcurrently`
+/// and `MessageListenerOrderly`), for [`PushConsumer::start`]. Closures are simpler to pass to
+/// [`PushConsumer::start_concurrently`] or [`PushConsumer::start_orderly`].
 #[derive(Clone)]
-pub(crate) enum Listener {
+pub enum Listener {
+    /// Batches consumed in parallel, retried through the broker.
     Concurrent(Arc<dyn ConcurrentListener>),
+    /// Each queue's batches consumed one at a time in queue order, retried locally.
     Orderly(Arc<dyn OrderlyListener>),
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Listener::Concurrent(_) => "Listener::Concurrent",
+            Listener::Orderly(_) => "Listener::Orderly",
+        })
+    }
 }
 
 /// Counters of a running consumer, for monitoring and tests.
@@ -165,17 +180,23 @@ pub struct PushConsumer {
 }
 
 impl PushConsumer {
-    /// Starts a consumer whose listener may run on several batches at once (up to
-    /// `consume_concurrency`); failed batches come back through the broker's retry topic.
+    /// Starts a consumer whose listener, an async closure, may run on several batches at once
+    /// (up to `consume_concurrency`); failed batches come back through the broker's retry
+    /// topic.
     ///
     /// # Errors
     /// [`ClientError::InvalidConfig`], [`ClientError::InvalidSubscription`],
-    /// [`ClientError::NoNameServer`], or an unreadable local offset file.
-    pub async fn start_concurrently(
+    /// [`ClientError::NoNameServer`], or an unreadable local offset file
+    /// ([`ClientError::OffsetFile`], [`ClientError::OffsetFileCorrupt`]).
+    pub async fn start_concurrently<F, Fut>(
         config: ClientConfig,
         options: PushConsumerOptions,
-        listener: impl ConcurrentListener,
-    ) -> Result<Self, ClientError> {
+        listener: F,
+    ) -> Result<Self, ClientError>
+    where
+        F: Fn(Vec<MessageExt>, ConsumeContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ConsumeConcurrentlyStatus> + Send + 'static,
+    {
         Self::start(config, options, Listener::Concurrent(Arc::new(listener))).await
     }
 
@@ -186,15 +207,24 @@ impl PushConsumer {
     ///
     /// # Errors
     /// As [`PushConsumer::start_concurrently`].
-    pub async fn start_orderly(
+    pub async fn start_orderly<F, Fut>(
         config: ClientConfig,
         options: PushConsumerOptions,
-        listener: impl OrderlyListener,
-    ) -> Result<Self, ClientError> {
+        listener: F,
+    ) -> Result<Self, ClientError>
+    where
+        F: Fn(Vec<MessageExt>, ConsumeContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ConsumeOrderlyStatus> + Send + 'static,
+    {
         Self::start(config, options, Listener::Orderly(Arc::new(listener))).await
     }
 
-    async fn start(
+    /// Starts a consumer with a listener of either kind, such as a type implementing
+    /// [`ConcurrentListener`] or [`OrderlyListener`].
+    ///
+    /// # Errors
+    /// As [`PushConsumer::start_concurrently`].
+    pub async fn start(
         config: ClientConfig,
         options: PushConsumerOptions,
         listener: Listener,
