@@ -39,6 +39,11 @@ impl Standalone {
         ClientConfig::new(&self.namesrv).with_instance_name(instance)
     }
 
+    fn admin_succeeds(&self, args: &[&str]) -> bool {
+        let output = Command::new(bolide()).arg("admin").args(args).args(["-n", &self.namesrv]).output().expect("run");
+        output.status.success()
+    }
+
     fn admin(&self, args: &[&str]) -> String {
         let output = Command::new(bolide()).arg("admin").args(args).args(["-n", &self.namesrv]).output().expect("run");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -111,6 +116,23 @@ async fn wait_for_route(server: &Standalone, topic: &str) {
         assert!(tokio::time::Instant::now() < deadline, "no route for {topic}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The messages of `%DLQ%<group>` (waits until there is one, up to 20 s).
+async fn dead_letters(server: &Standalone, group: &str) -> Vec<MessageExt> {
+    let topic = format!("%DLQ%{group}");
+    wait_for_route(server, &topic).await;
+    let options =
+        PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("dlq_reader") };
+    let mut reader = PullConsumer::with_options(server.config("dlq"), options).await.expect("dlq reader");
+    reader.assign(reader.queues(&topic).await.expect("dlq queues")).await;
+    let mut dead = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while dead.is_empty() && tokio::time::Instant::now() < deadline {
+        dead = reader.poll(Duration::from_secs(2)).await.expect("poll");
+    }
+    reader.shutdown().await;
+    dead
 }
 
 fn topic_queues(consumer: &PushConsumer, topic: &str) -> Vec<MessageQueue> {
@@ -208,17 +230,23 @@ async fn orderly_consumption_keeps_each_key_in_send_order() {
     wait_for_route(&server, "PushOrderly").await;
     let seen = Seen::default();
     let recorder = seen.clone();
-    let suspended_once = Arc::new(Mutex::new(HashSet::new()));
+    let suspended = Arc::new(Mutex::new(HashSet::new()));
+    let suspended_once = suspended.clone();
     let mut opts = options("orderly", "PushOrderly");
     opts.consume_message_batch_max_size = 3;
     let consumer = PushConsumer::start_orderly(server.config("o"), opts, move |messages: Vec<MessageExt>, _context| {
         let (recorder, suspended_once) = (recorder.clone(), suspended_once.clone());
         async move {
-            // Every fifth step is refused once: the same batch must come back before anything after it.
-            let body = String::from_utf8_lossy(&messages[0].body).into_owned();
-            if body.ends_with(":5") && suspended_once.lock().expect("lock").insert(body) {
+            // A batch holding step 5 of a key is refused once: the same batch must come back
+            // before anything after it.
+            let bodies: Vec<String> = messages.iter().map(|m| String::from_utf8_lossy(&m.body).into_owned()).collect();
+            let mut refused = suspended_once.lock().expect("lock");
+            let fresh: Vec<&String> = bodies.iter().filter(|b| b.ends_with(":5") && !refused.contains(*b)).collect();
+            if !fresh.is_empty() {
+                refused.extend(fresh.into_iter().cloned());
                 return ConsumeOrderlyStatus::SuspendCurrentQueueAMoment { suspend: Duration::from_millis(100) };
             }
+            drop(refused);
             recorder.push(&messages);
             ConsumeOrderlyStatus::Success
         }
@@ -226,6 +254,7 @@ async fn orderly_consumption_keeps_each_key_in_send_order() {
     .await
     .expect("orderly consumer starts");
     wait_until("100 messages", Duration::from_secs(30), || seen.len() >= 100).await;
+    assert_eq!(suspended.lock().expect("lock").len(), 5, "each key's step 5 was refused once");
     let mut steps: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for body in seen.bodies() {
         let (key, step) = body.split_once(':').expect("key:step");
@@ -281,19 +310,7 @@ async fn reconsume_later_redelivers_through_the_retry_topic_then_the_dead_letter
         seen.all().iter().filter(|m| m.body.as_ref() == b"poison").count() >= 3
     })
     .await;
-    wait_for_route(&server, "%DLQ%retrying").await;
-    let mut dlq = PullConsumer::with_options(
-        server.config("dlq"),
-        PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("dlq_reader") },
-    )
-    .await
-    .expect("dlq reader");
-    dlq.assign(dlq.queues("%DLQ%retrying").await.expect("dlq queues")).await;
-    let mut dead = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while dead.is_empty() && tokio::time::Instant::now() < deadline {
-        dead = dlq.poll(Duration::from_secs(2)).await.expect("poll");
-    }
+    let dead = dead_letters(&server, "retrying").await;
     assert_eq!(dead.len(), 1, "exactly the poison message is dead");
     assert_eq!(dead[0].body.as_ref(), b"poison");
     assert_eq!(dead[0].msg_id(), poison.msg_id);
@@ -323,8 +340,10 @@ async fn orderly_consumption_sends_a_message_past_max_reconsume_times_to_the_dea
     )
     .await
     .expect("consumer starts");
-    wait_for_route(&server, "%DLQ%orderly_dlq").await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let dead = dead_letters(&server, "orderly_dlq").await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body.as_ref(), b"poison-0");
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(*attempts.lock().expect("lock"), [0, 1, 2], "consumed locally 3 times, then given up");
     consumer.shutdown().await;
 }
@@ -441,15 +460,20 @@ async fn reset_offset_by_time_reaches_a_running_consumer_and_running_info_answer
     let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
     send(&server, "PushReset", "m", 10).await;
     let seen = Seen::default();
-    let consumer =
-        PushConsumer::start_concurrently(server.config("reset"), options("resetting", "PushReset"), recording(&seen))
-            .await
-            .expect("consumer starts");
+    let mut opts = options("resetting", "PushReset");
+    // The broker resets only groups with committed offsets: persist them quickly.
+    opts.persist_interval = Duration::from_millis(200);
+    let consumer = PushConsumer::start_concurrently(server.config("reset"), opts, recording(&seen))
+        .await
+        .expect("consumer starts");
     wait_until("10 messages", Duration::from_secs(30), || seen.len() >= 10).await;
     let status = server.admin(&["consumerStatus", "-g", "resetting"]);
     assert!(status.contains("PushReset:*"), "running info lists the subscription: {status}");
-    // Let the consumed offsets reach the broker, then go back before the first message.
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    wait_until("committed offsets", Duration::from_secs(10), || {
+        server.admin_succeeds(&["consumerProgress", "-g", "resetting"])
+    })
+    .await;
+    // Back to before the first message, while the consumer runs.
     server.admin(&["resetOffsetByTime", "-g", "resetting", "-t", "PushReset", "-s", &before.to_string()]);
     wait_until("the 10 messages again", Duration::from_secs(30), || seen.len() >= 20).await;
     let mut bodies = seen.bodies();
