@@ -15,8 +15,9 @@ use bolide_client::{
     MessageModel, MessageQueue, Producer, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions,
     SelectByHash,
 };
+use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
-use support::{bolide, start_standalone};
+use support::{bolide, start_standalone, WireClient};
 
 /// A standalone server on free loopback ports with its data in a temporary folder; killed
 /// (by its own PID) when dropped.
@@ -24,15 +25,16 @@ struct Standalone {
     _process: ServerProcess,
     dir: TempDir,
     namesrv: String,
+    broker_port: u16,
 }
 
 impl Standalone {
     fn start(settings: &[&str]) -> Self {
         let dir = temp_dir();
-        let namesrv_port = free_port();
+        let (namesrv_port, broker_port) = (free_port(), free_port_pair());
         let data = dir.path().join("data");
-        let process = start_standalone(namesrv_port, free_port_pair(), &data, settings, "registered with name server");
-        Self { _process: process, dir, namesrv: format!("127.0.0.1:{namesrv_port}") }
+        let process = start_standalone(namesrv_port, broker_port, &data, settings, "registered with name server");
+        Self { _process: process, dir, namesrv: format!("127.0.0.1:{namesrv_port}"), broker_port }
     }
 
     fn config(&self, instance: &str) -> ClientConfig {
@@ -480,5 +482,40 @@ async fn reset_offset_by_time_reaches_a_running_consumer_and_running_info_answer
     bodies.sort();
     bodies.dedup();
     assert_eq!(bodies.len(), 10, "the same ten, twice");
+    consumer.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_message_directly_hands_one_message_to_the_listener() {
+    let server = Standalone::start(&[]);
+    send(&server, "PushDirect", "warm", 1).await;
+    let seen = Seen::default();
+    // From the end: the warm-up message is not delivered.
+    let mut opts = options("direct", "PushDirect");
+    opts.consume_from = ConsumeFrom::LastOffset;
+    let consumer =
+        PushConsumer::start_concurrently(server.config("d"), opts, recording(&seen)).await.expect("consumer starts");
+    let producer = Producer::start(server.config("producer"), "direct_producer").await.expect("producer");
+    // Sent once the queues are taken: delivered normally once, then once more directly.
+    wait_until("the queues", Duration::from_secs(10), || topic_queues(&consumer, "PushDirect").len() == 4).await;
+    let sent = producer.send(&Message::new("PushDirect", "direct")).await.expect("send");
+    wait_until("the normal delivery", Duration::from_secs(10), || seen.len() == 1).await;
+    let (port, client_id, msg_id) = (server.broker_port, consumer.client_id().to_owned(), sent.offset_msg_id.clone());
+    let response = tokio::task::spawn_blocking(move || {
+        let request = RemotingCommand::request(RequestCode::CONSUME_MESSAGE_DIRECTLY)
+            .with_ext("consumerGroup", "direct")
+            .with_ext("clientId", client_id)
+            .with_ext("msgId", msg_id)
+            .with_ext("topic", "PushDirect");
+        WireClient::connect(port).call(request)
+    })
+    .await
+    .expect("call");
+    assert_eq!(response.response_code(), ResponseCode::SUCCESS, "{:?}", response.remark);
+    let body: serde_json::Value = serde_json::from_slice(response.body.as_deref().expect("a body")).expect("JSON");
+    assert_eq!(body["consumeResult"], "CR_SUCCESS");
+    assert_eq!(body["order"], false);
+    assert_eq!(seen.len(), 2, "the listener got the message once more");
+    assert_eq!(seen.all()[1].msg_id(), sent.msg_id);
     consumer.shutdown().await;
 }
