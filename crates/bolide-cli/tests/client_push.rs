@@ -519,3 +519,42 @@ async fn consume_message_directly_hands_one_message_to_the_listener() {
     assert_eq!(seen.all()[1].msg_id(), sent.msg_id);
     consumer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orderly_consumers_hand_queues_over_through_broker_locks() {
+    let server = Standalone::start(&[]);
+    send(&server, "PushLocks", "warm", 1).await;
+    let orderly = |seen: &Seen| {
+        let seen = seen.clone();
+        move |messages: Vec<MessageExt>, _context: bolide_client::ConsumeContext| {
+            seen.push(&messages);
+            futures::future::ready(ConsumeOrderlyStatus::Success)
+        }
+    };
+    let (seen_a, seen_b) = (Seen::default(), Seen::default());
+    let mut opts = options("locks", "PushLocks");
+    opts.consume_from = ConsumeFrom::LastOffset;
+    let a = PushConsumer::start_orderly(server.config("a"), opts.clone(), orderly(&seen_a)).await.expect("a starts");
+    wait_until("a to lock the four queues", Duration::from_secs(20), || topic_queues(&a, "PushLocks").len() == 4).await;
+    // B's share is locked by A until A gives it up and unlocks it (a lock would otherwise
+    // last 60 s on the broker).
+    let b = PushConsumer::start_orderly(server.config("b"), opts, orderly(&seen_b)).await.expect("b starts");
+    wait_until("two locked queues each", Duration::from_secs(15), || {
+        topic_queues(&a, "PushLocks").len() == 2 && topic_queues(&b, "PushLocks").len() == 2
+    })
+    .await;
+    let producer = Producer::start(server.config("producer"), "locks_producer").await.expect("producer");
+    for step in 0..10 {
+        for key in ["k1", "k2", "k3", "k4"] {
+            let message = Message::new("PushLocks", format!("{key}:{step}"));
+            producer.send_with_selector(&message, &SelectByHash(key)).await.expect("send");
+        }
+    }
+    wait_until("40 messages", Duration::from_secs(30), || seen_a.len() + seen_b.len() >= 40).await;
+    let mut bodies = seen_a.bodies();
+    bodies.extend(seen_b.bodies());
+    assert_each_once(&bodies, 40);
+    assert!(seen_a.len() > 0 && seen_b.len() > 0, "both consumed");
+    a.shutdown().await;
+    b.shutdown().await;
+}
