@@ -198,53 +198,70 @@ async fn pull_loop(core: Arc<Core>, handle: Arc<QueueHandle>, mut offset: u64) {
             () = handle.dropped.cancelled() => return,
             outcome = pull => outcome,
         };
-        match outcome {
-            Ok(PullOutcome::Found { messages, next_offset }) => {
-                let kept: Vec<MessageExt> = messages
-                    .into_iter()
-                    .filter(|message| handle.subscription.wants(message))
-                    .map(|message| restore_retry_topic(message, &retry_topic))
-                    .collect();
-                let consumed = {
-                    let mut process_queue = handle.process_queue.lock().expect("process queue lock");
-                    process_queue.put(&kept, next_offset);
-                    process_queue.consumed_offset()
-                };
-                handle.commit(&core, consumed);
-                offset = next_offset;
-                if !kept.is_empty() {
-                    hand_over(&core, &handle, kept);
-                }
-            }
-            Ok(PullOutcome::NoNewMessage { next_offset }) => {
-                let consumed = {
-                    let mut process_queue = handle.process_queue.lock().expect("process queue lock");
-                    process_queue.put(&[], next_offset);
-                    process_queue.consumed_offset()
-                };
-                handle.commit(&core, consumed);
-                offset = next_offset;
-            }
-            Ok(PullOutcome::OffsetMoved { next_offset }) => {
-                tracing::info!(queue = ?handle.queue, from = offset, to = next_offset, "pull offset moved");
-                if !handle.released.load(Ordering::Acquire) {
-                    core.offsets.set(&handle.queue, next_offset);
-                }
-                handle.process_queue.lock().expect("process queue lock").put(&[], next_offset);
-                offset = next_offset;
-            }
-            Ok(PullOutcome::RetryLater) => {
-                if !pause(&handle.dropped, FLOW_CONTROL_DELAY).await {
-                    return;
-                }
-            }
+        let delay = match outcome {
+            Ok(outcome) => apply(&core, &handle, outcome, &retry_topic, &mut offset),
             Err(err) => {
                 tracing::debug!(queue = ?handle.queue, error = %err, "pull failed; retrying");
-                if !pause(&handle.dropped, PULL_RETRY_DELAY).await {
-                    return;
-                }
+                Some(PULL_RETRY_DELAY)
+            }
+        };
+        if let Some(delay) = delay {
+            if !pause(&handle.dropped, delay).await {
+                return;
             }
         }
+    }
+}
+
+/// Takes in one pull's outcome: holds and hands over the messages wanted, moves the next pull
+/// offset and, when nothing is held, the consumed offset. Returns how long to wait before the
+/// next pull, if at all.
+fn apply(
+    core: &Core,
+    handle: &QueueHandle,
+    outcome: PullOutcome,
+    retry_topic: &str,
+    offset: &mut u64,
+) -> Option<Duration> {
+    match outcome {
+        PullOutcome::Found { messages, next_offset } => {
+            let kept: Vec<MessageExt> = messages
+                .into_iter()
+                .filter(|message| handle.subscription.wants(message))
+                .map(|message| restore_retry_topic(message, retry_topic))
+                .collect();
+            let consumed = {
+                let mut process_queue = handle.process_queue.lock().expect("process queue lock");
+                process_queue.put(&kept, next_offset);
+                process_queue.consumed_offset()
+            };
+            handle.commit(core, consumed);
+            *offset = next_offset;
+            if !kept.is_empty() {
+                hand_over(core, handle, kept);
+            }
+            None
+        }
+        PullOutcome::NoNewMessage { next_offset } => {
+            let consumed = {
+                let mut process_queue = handle.process_queue.lock().expect("process queue lock");
+                process_queue.put(&[], next_offset);
+                process_queue.consumed_offset()
+            };
+            handle.commit(core, consumed);
+            *offset = next_offset;
+            None
+        }
+        PullOutcome::OffsetMoved { next_offset } => {
+            tracing::info!(queue = ?handle.queue, from = *offset, to = next_offset, "pull offset moved");
+            if !handle.released.load(Ordering::Acquire) {
+                core.offsets.set(&handle.queue, next_offset);
+            }
+            handle.process_queue.lock().expect("process queue lock").put(&[], next_offset);
+            *offset = next_offset;
+            None
+        }
+        PullOutcome::RetryLater => Some(FLOW_CONTROL_DELAY),
     }
 }
 
