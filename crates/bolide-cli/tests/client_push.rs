@@ -558,3 +558,25 @@ async fn orderly_consumers_hand_queues_over_through_broker_locks() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_group_can_start_from_a_timestamp() {
+    let server = Standalone::start(&[]);
+    send(&server, "PushFromTime", "old", 8).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let from = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    send(&server, "PushFromTime", "new", 8).await;
+    let seen = Seen::default();
+    let mut opts = options("from_time", "PushFromTime");
+    opts.consume_from = ConsumeFrom::Timestamp(i64::try_from(from).expect("ms fit"));
+    let consumer =
+        PushConsumer::start_concurrently(server.config("t"), opts, recording(&seen)).await.expect("consumer starts");
+    wait_until("8 messages", Duration::from_secs(20), || seen.len() >= 8).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut bodies = seen.bodies();
+    bodies.sort();
+    let expected: Vec<String> = (0..8).map(|i| format!("new-{i}")).collect();
+    assert_eq!(bodies, expected, "only what was stored after the timestamp");
+    consumer.shutdown().await;
+}
