@@ -366,6 +366,9 @@ impl PushConsumer {
             ..UnregisterClientRequestHeader::default()
         };
         core.instance.shutdown(header).await;
+        if let Some(producer) = core.retry_producer.get() {
+            producer.shutdown().await;
+        }
         let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
         for task in tasks {
             task.abort();
