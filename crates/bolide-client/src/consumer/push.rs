@@ -413,3 +413,15 @@ pub(crate) fn now_ms() -> i64 {
 /// How long a queue waits before pulling again after a failed pull (Java's
 /// `pullTimeDelayMillsWhenException` is 3 s).
 pub(crate) const PULL_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consumer_can_be_shared_between_tasks() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<PushConsumer>();
+        shareable::<Listener>();
+    }
+}
