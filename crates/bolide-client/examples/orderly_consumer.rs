@@ -25,8 +25,9 @@ async fn main() -> anyhow::Result<()> {
                 String::from_utf8_lossy(&message.body)
             );
         }
-        if messages.iter().any(|message| message.body.is_empty()) && context.attempt == 0 {
-            // Nothing after this batch in the queue is consumed until it succeeds.
+        if messages.iter().any(|message| message.tags() == Some("Retry")) && context.attempt == 0 {
+            // A batch with a message tagged `Retry` is refused once: nothing after it in the
+            // queue is consumed until it succeeds.
             return ConsumeOrderlyStatus::SuspendCurrentQueueAMoment { suspend: Duration::from_millis(500) };
         }
         ConsumeOrderlyStatus::Success
