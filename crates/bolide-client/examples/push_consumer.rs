@@ -29,8 +29,8 @@ async fn main() -> anyhow::Result<()> {
                     String::from_utf8_lossy(&message.body)
                 );
             }
-            // An empty body is refused once: it comes back after 1 s (delay level 1).
-            if messages.iter().any(|message| message.body.is_empty() && message.reconsume_times == 0) {
+            // A message tagged `Retry` is refused once: it comes back after 1 s (delay level 1).
+            if messages.iter().any(|message| message.tags() == Some("Retry") && message.reconsume_times == 0) {
                 return ConsumeConcurrentlyStatus::ReconsumeLater { delay_level: 1 };
             }
             ConsumeConcurrentlyStatus::Success
