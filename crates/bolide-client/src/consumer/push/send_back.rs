@@ -83,9 +83,15 @@ async fn resend_to_retry_topic(core: &Arc<Core>, message: &MessageExt) -> Result
             Producer::with_options(core.config.clone(), options)
         })
         .await?;
+    let copy = retry_copy(&core.options.group, message, core.options.max_reconsume_times);
+    producer.send(&copy).await.map(drop)
+}
+
+/// The message the fallback sends to `%RETRY%<group>` in place of `message`.
+fn retry_copy(group: &str, message: &MessageExt, max_reconsume_times: i32) -> Message {
     let origin_id = message.property(names::ORIGIN_MESSAGE_ID).unwrap_or(message.msg_id()).to_owned();
     let level = FIRST_RETRY_LEVEL.saturating_add(message.reconsume_times).clamp(1, 18);
-    let mut copy = Message::new(format!("%RETRY%{}", core.options.group), message.body.clone()).with_flag(message.flag);
+    let mut copy = Message::new(format!("%RETRY%{group}"), message.body.clone()).with_flag(message.flag);
     for (name, value) in message.properties.iter() {
         if !names::is_reserved(name) {
             copy = copy.with_property(name, value);
@@ -97,11 +103,51 @@ async fn resend_to_retry_topic(core: &Arc<Core>, message: &MessageExt) -> Result
     if let Some(keys) = message.keys() {
         copy = copy.with_keys(keys.split(' '));
     }
-    let copy = copy
-        .with_system_property(names::RETRY_TOPIC, message.topic.clone())
+    copy.with_system_property(names::RETRY_TOPIC, message.topic.clone())
         .with_system_property(names::ORIGIN_MESSAGE_ID, origin_id)
         .with_system_property(names::RECONSUME_TIME, (message.reconsume_times + 1).to_string())
-        .with_system_property(names::MAX_RECONSUME_TIMES, core.options.max_reconsume_times.to_string())
-        .with_delay_level(u8::try_from(level).unwrap_or(18));
-    producer.send(&copy).await.map(drop)
+        .with_system_property(names::MAX_RECONSUME_TIMES, max_reconsume_times.to_string())
+        .with_delay_level(u8::try_from(level).unwrap_or(18))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bolide_protocol::body::MessageQueue;
+    use bolide_protocol::message::properties::Properties;
+
+    #[test]
+    fn the_retry_copy_carries_what_java_puts_in_it() {
+        let host = std::net::SocketAddr::from(([127, 0, 0, 1], 10911));
+        let mut properties = Properties::new();
+        for (name, value) in [("TAGS", "A"), ("KEYS", "k1 k2"), ("UNIQ_KEY", "ID1"), ("color", "blue")] {
+            properties.insert(name, value).expect("valid");
+        }
+        let message = MessageExt {
+            topic: "Orders".into(),
+            queue: MessageQueue::new("Orders", "b", 1),
+            queue_offset: 4,
+            commit_log_offset: 900,
+            body: bytes::Bytes::from_static(b"body"),
+            flag: 7,
+            sys_flag: 0,
+            properties,
+            born_timestamp_ms: 0,
+            store_timestamp_ms: 0,
+            born_host: host,
+            store_host: host,
+            reconsume_times: 2,
+            offset_msg_id: "OFFSET".into(),
+        };
+        let copy = retry_copy("g", &message, 16);
+        assert_eq!((copy.topic(), copy.flag(), copy.body().as_ref()), ("%RETRY%g", 7, b"body".as_ref()));
+        assert_eq!((copy.tags(), copy.keys(), copy.property("color")), (Some("A"), Some("k1 k2"), Some("blue")));
+        assert_eq!(copy.property("RETRY_TOPIC"), Some("Orders"));
+        assert_eq!(copy.property("ORIGIN_MESSAGE_ID"), Some("ID1"));
+        assert_eq!(copy.property("RECONSUME_TIME"), Some("3"));
+        assert_eq!(copy.property("MAX_RECONSUME_TIMES"), Some("16"));
+        assert_eq!(copy.property("DELAY"), Some("5"), "3 + reconsume times");
+        assert!(copy.property("UNIQ_KEY").is_none(), "the copy gets its own id when sent");
+        assert!(copy.check().is_ok());
+    }
 }
