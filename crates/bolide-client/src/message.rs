@@ -85,7 +85,7 @@ impl Message {
         self
     }
 
-    fn with_system_property(mut self, name: &str, value: String) -> Self {
+    pub(crate) fn with_system_property(mut self, name: &str, value: String) -> Self {
         self.set(name.to_owned(), value);
         self
     }
