@@ -3,7 +3,9 @@
 //! Pulls use long polling (behaviours.md §8): when no assigned queue has a message, the broker
 //! holds the requests until one arrives or the poll's time is up.
 
+mod offset_store;
 mod pull;
+pub(crate) mod push;
 mod rebalance;
 
 use std::collections::HashMap;
@@ -32,6 +34,8 @@ pub const REBALANCE_INTERVAL: Duration = Duration::from_secs(20);
 /// The longest time the broker holds one pull (`suspendTimeoutMillis` of push consumers).
 pub const MAX_SUSPEND: Duration = Duration::from_secs(15);
 
+pub use rebalance::AllocateStrategy;
+
 /// Where a queue without a committed offset starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConsumeFrom {
@@ -40,6 +44,9 @@ pub enum ConsumeFrom {
     LastOffset,
     /// At the queue's first message still stored.
     FirstOffset,
+    /// At the first message stored at or after this time (epoch ms). Retry topics start at
+    /// their end, as in Java.
+    Timestamp(i64),
 }
 
 /// Consumer settings beyond [`ClientConfig`].
@@ -363,6 +370,7 @@ impl PullConsumer {
             consume_from_where: Some(match self.options.consume_from {
                 ConsumeFrom::LastOffset => ConsumeFromWhere::LastOffset,
                 ConsumeFrom::FirstOffset => ConsumeFromWhere::FirstOffset,
+                ConsumeFrom::Timestamp(_) => ConsumeFromWhere::Timestamp,
             }),
             consume_type: Some(ConsumeType::Actively),
             group_name: self.options.group.clone(),
@@ -390,6 +398,7 @@ impl PullConsumer {
                 None => match self.options.consume_from {
                     ConsumeFrom::FirstOffset => self.min_offset(&queue).await?,
                     ConsumeFrom::LastOffset => self.max_offset(&queue).await?,
+                    ConsumeFrom::Timestamp(ms) => pull::offset_by_time(&self.instance, &queue, ms).await?,
                 },
             };
             self.positions.entry(queue).or_default().next = Some(start);

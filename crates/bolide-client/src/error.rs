@@ -93,6 +93,32 @@ pub enum ClientError {
     /// The client was shut down.
     #[error("the client is shut down")]
     Shutdown,
+    /// A local offset file could not be read or written.
+    #[error("offset file {path}")]
+    OffsetFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A local offset file is not in Java's `offsets.json` layout.
+    #[error("offset file {path} is not valid")]
+    OffsetFileCorrupt {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The decoding error.
+        #[source]
+        source: JsonError,
+    },
+    /// A push consumer subscription cannot be used.
+    #[error("invalid subscription to {topic}: {reason}")]
+    InvalidSubscription {
+        /// The topic.
+        topic: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A request message was sent, but no reply came within the timeout.
     #[error("request to topic {topic} was sent, but no reply came within {timeout:?}")]
     RequestTimeout {

@@ -1,5 +1,5 @@
 //! An async Rust client for RocketMQ-compatible brokers (Bolide or Apache RocketMQ), speaking
-//! the remoting protocol: a [`Producer`] and a lite-pull [`PullConsumer`].
+//! the remoting protocol: a [`Producer`], a lite-pull [`PullConsumer`] and a [`PushConsumer`].
 //!
 //! Module map:
 //! - `config`: [`ClientConfig`] (NameServers, instance name, timeouts, intervals);
@@ -11,7 +11,12 @@
 //!   [`Message::reply_to`], replies pushed by the broker); `producer/transaction`:
 //!   [`TransactionProducer`], [`TransactionListener`], check-backs;
 //! - `consumer`: [`PullConsumer`] (assign or subscribe, seek, poll, commit); `consumer/pull`: the
-//!   broker calls; `consumer/rebalance`: dividing queues among a group;
+//!   broker calls; `consumer/rebalance`: dividing queues among a group ([`AllocateStrategy`]);
+//!   `consumer/offset_store`: consumed offsets on the brokers or in a local `offsets.json`;
+//! - `consumer/push`: [`PushConsumer`] with concurrent or orderly listeners; its submodules
+//!   `options`, `listener`, `subscription`, `process_queue`, `queue` (pull and consume tasks of
+//!   one queue), `assignment` (rebalance, queue locks), `send_back` (retries, dead letters),
+//!   `broker_requests` (rebalance notices, offset resets, running info, direct consumption);
 //! - `route`: a topic's writable and readable queues from its route, TBW102 auto-create;
 //! - `instance`: connections, route cache with NameServer failover, heartbeats, shutdown;
 //! - `error`: [`ClientError`].
@@ -43,10 +48,18 @@ mod message;
 mod producer;
 mod route;
 
+pub use bolide_protocol::body::MessageModel;
 pub use bolide_protocol::body::MessageQueue;
 pub use config::{ClientConfig, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROUTE_REFRESH_INTERVAL};
+pub use consumer::push::{
+    ConcurrentListener, ConsumeConcurrentlyStatus, ConsumeContext, ConsumeOrderlyStatus, Expression, Listener,
+    ListenerFuture, OrderlyListener, PushConsumer, PushConsumerOptions, PushConsumerStats, DEFAULT_CONSUME_CONCURRENCY,
+    DEFAULT_CONSUME_CONCURRENTLY_MAX_SPAN, DEFAULT_MAX_RECONSUME_TIMES, DEFAULT_PULL_THRESHOLD_FOR_QUEUE,
+    DEFAULT_PULL_THRESHOLD_SIZE_FOR_QUEUE_BYTES, OFFSET_PERSIST_INTERVAL,
+};
 pub use consumer::{
-    ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND, REBALANCE_INTERVAL,
+    AllocateStrategy, ConsumeFrom, PullConsumer, PullConsumerOptions, DEFAULT_PULL_BATCH_SIZE, MAX_SUSPEND,
+    REBALANCE_INTERVAL,
 };
 pub use error::{ClientError, RETRYABLE_SEND_CODES};
 pub use message::{Message, MessageExt, SendResult, SendStatus, MAX_MESSAGE_BYTES};

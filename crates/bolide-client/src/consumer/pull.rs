@@ -1,13 +1,15 @@
-//! The broker calls of a consumer: PULL_MESSAGE, GET_MIN/MAX_OFFSET, QUERY/UPDATE_CONSUMER_OFFSET.
+//! The broker calls of a consumer: PULL_MESSAGE, GET_MIN/MAX_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP,
+//! QUERY/UPDATE_CONSUMER_OFFSET.
 
 use std::time::Duration;
 
-use bolide_protocol::body::MessageQueue;
+use bolide_protocol::body::{MessageQueue, SubscriptionData};
 use bolide_protocol::header::pull_message::{FLAG_LITE_PULL_MESSAGE, FLAG_SUBSCRIPTION, FLAG_SUSPEND};
 use bolide_protocol::header::{
     GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader, GetMinOffsetRequestHeader, GetMinOffsetResponseHeader,
     PullMessageRequestHeader, PullMessageResponseHeader, QueryConsumerOffsetRequestHeader,
-    QueryConsumerOffsetResponseHeader, RpcFields, UpdateConsumerOffsetRequestHeader,
+    QueryConsumerOffsetResponseHeader, RpcFields, SearchOffsetRequestHeader, SearchOffsetResponseHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use bolide_protocol::message::stored;
 use bolide_protocol::{HeaderError, RemotingCommand, RequestCode, ResponseCode};
@@ -48,8 +50,25 @@ pub(crate) async fn pull(
     batch_size: u32,
     suspend: Option<Duration>,
 ) -> Result<PullOutcome, ClientError> {
+    pull_subscribed(instance, group, queue, offset, batch_size, suspend, None).await
+}
+
+/// One PULL_MESSAGE carrying `subscription` (TAG or SQL92) for the broker to filter with, as a
+/// Java push consumer with `postSubscriptionWhenPull` sends it; `None` is the lite pull of `*`.
+pub(crate) async fn pull_subscribed(
+    instance: &Instance,
+    group: &str,
+    queue: &MessageQueue,
+    offset: u64,
+    batch_size: u32,
+    suspend: Option<Duration>,
+    subscription: Option<&SubscriptionData>,
+) -> Result<PullOutcome, ClientError> {
     let addr = broker_addr(instance, queue).await?;
-    let mut sys_flag = FLAG_SUBSCRIPTION | FLAG_LITE_PULL_MESSAGE;
+    let mut sys_flag = FLAG_SUBSCRIPTION;
+    if subscription.is_none() {
+        sys_flag |= FLAG_LITE_PULL_MESSAGE;
+    }
     if suspend.is_some() {
         sys_flag |= FLAG_SUSPEND;
     }
@@ -63,9 +82,9 @@ pub(crate) async fn pull(
         sys_flag,
         commit_offset: 0,
         suspend_timeout_ms: i64::try_from(hold.as_millis()).unwrap_or(i64::MAX),
-        subscription: Some("*".to_owned()),
-        sub_version: 0,
-        expression_type: Some("TAG".to_owned()),
+        subscription: Some(subscription.map_or("*", |data| data.sub_string.as_str()).to_owned()),
+        sub_version: subscription.map_or(0, |data| data.sub_version),
+        expression_type: Some(subscription.map_or("TAG", |data| data.expression_type.as_str()).to_owned()),
         rpc: rpc(queue),
         ..PullMessageRequestHeader::default()
     };
@@ -128,18 +147,57 @@ pub(crate) async fn offset(instance: &Instance, queue: &MessageQueue, kind: Offs
     from_wire(offset, "offset", &addr)
 }
 
-/// QUERY_CONSUMER_OFFSET; `None` for QUERY_NOT_FOUND.
+/// SEARCH_OFFSET_BY_TIMESTAMP: the first offset stored at or after `timestamp_ms`.
+pub(crate) async fn offset_by_time(
+    instance: &Instance,
+    queue: &MessageQueue,
+    timestamp_ms: i64,
+) -> Result<u64, ClientError> {
+    let addr = broker_addr(instance, queue).await?;
+    let header = SearchOffsetRequestHeader {
+        topic: queue.topic.clone(),
+        queue_id: queue.queue_id,
+        timestamp: timestamp_ms,
+        boundary_type: None,
+        rpc: rpc(queue),
+    };
+    let request = RemotingCommand::request(RequestCode::SEARCH_OFFSET_BY_TIMESTAMP).with_header(&header);
+    let response = call(instance, &addr, request).await?;
+    from_wire(decode::<SearchOffsetResponseHeader>(&response, &addr)?.offset, "offset", &addr)
+}
+
+/// QUERY_CONSUMER_OFFSET; `None` for QUERY_NOT_FOUND. For a group without an offset, brokers
+/// answer 0 when the queue still starts at 0 (as the Java lite-pull consumer expects).
 pub(crate) async fn committed_offset(
     instance: &Instance,
     group: &str,
     queue: &MessageQueue,
+) -> Result<Option<u64>, ClientError> {
+    query_offset(instance, group, queue, None).await
+}
+
+/// QUERY_CONSUMER_OFFSET with `setZeroIfNotFound=false`, as 5.x push consumers send it: a group
+/// without an offset gets QUERY_NOT_FOUND (`None`) and applies its consume-from-where rule.
+pub(crate) async fn stored_offset(
+    instance: &Instance,
+    group: &str,
+    queue: &MessageQueue,
+) -> Result<Option<u64>, ClientError> {
+    query_offset(instance, group, queue, Some(false)).await
+}
+
+async fn query_offset(
+    instance: &Instance,
+    group: &str,
+    queue: &MessageQueue,
+    set_zero_if_not_found: Option<bool>,
 ) -> Result<Option<u64>, ClientError> {
     let addr = broker_addr(instance, queue).await?;
     let header = QueryConsumerOffsetRequestHeader {
         consumer_group: group.to_owned(),
         topic: queue.topic.clone(),
         queue_id: queue.queue_id,
-        set_zero_if_not_found: None,
+        set_zero_if_not_found,
         rpc: rpc(queue),
     };
     let request = RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET).with_header(&header);
@@ -174,7 +232,7 @@ pub(crate) async fn commit_offset(
     call(instance, &addr, request).await.map(drop)
 }
 
-async fn broker_addr(instance: &Instance, queue: &MessageQueue) -> Result<String, ClientError> {
+pub(crate) async fn broker_addr(instance: &Instance, queue: &MessageQueue) -> Result<String, ClientError> {
     match instance.master_addr(&queue.broker_name) {
         Ok(addr) => Ok(addr),
         Err(_) => {
@@ -185,7 +243,11 @@ async fn broker_addr(instance: &Instance, queue: &MessageQueue) -> Result<String
 }
 
 /// A call whose only success is SUCCESS.
-async fn call(instance: &Instance, addr: &str, request: RemotingCommand) -> Result<RemotingCommand, ClientError> {
+pub(crate) async fn call(
+    instance: &Instance,
+    addr: &str,
+    request: RemotingCommand,
+) -> Result<RemotingCommand, ClientError> {
     let response = instance.invoke(addr, request, instance.config().request_timeout()).await?;
     match response.response_code() {
         ResponseCode::SUCCESS => Ok(response),
@@ -193,16 +255,19 @@ async fn call(instance: &Instance, addr: &str, request: RemotingCommand) -> Resu
     }
 }
 
-fn rpc(queue: &MessageQueue) -> RpcFields {
+pub(crate) fn rpc(queue: &MessageQueue) -> RpcFields {
     RpcFields { broker_name: Some(queue.broker_name.clone()), ..RpcFields::default() }
 }
 
-fn decode<H: bolide_protocol::CommandHeader>(response: &RemotingCommand, addr: &str) -> Result<H, ClientError> {
+pub(crate) fn decode<H: bolide_protocol::CommandHeader>(
+    response: &RemotingCommand,
+    addr: &str,
+) -> Result<H, ClientError> {
     response.decode_header().map_err(|source| ClientError::Header { addr: addr.to_owned(), source })
 }
 
 /// Offsets are `u64` here and Java `long` on the wire; an offset never reaches 2^63.
-fn to_wire(offset: u64) -> i64 {
+pub(crate) fn to_wire(offset: u64) -> i64 {
     i64::try_from(offset).unwrap_or(i64::MAX)
 }
 
