@@ -85,7 +85,7 @@ impl Env {
 
     /// A client configuration with an instance name of its own, so that two clients of one
     /// process are two members of a group.
-    fn config(&self) -> ClientConfig {
+    pub fn config(&self) -> ClientConfig {
         let number = self.clients.fetch_add(1, Ordering::Relaxed) + 1;
         ClientConfig::new(&self.namesrv).with_instance_name(format!("compat-{}-{number}", self.short()))
     }

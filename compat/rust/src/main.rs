@@ -12,13 +12,16 @@
 //! stuck client never hangs the suite.
 //!
 //! Modules: `env` (names, clients, topic creation), `collect` (received messages, bodies),
-//! `send` (s02, s03, s05), `consume` (s06, s07, s10, s11, s12), `cross` (s15).
+//! `send` (s02, s03, s05), `consume` (s06, s07, s10, s11, s12), `cross` (s15), `transaction`
+//! (s16), `reply` (s17).
 
 mod collect;
 mod consume;
 mod cross;
 mod env;
+mod reply;
 mod send;
+mod transaction;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,6 +43,8 @@ const SCENARIOS: &[(&str, u64)] = &[
     ("s12_lite_pull", 90),
     ("s15_produce", 60),
     ("s15_consume", 60),
+    ("s16_transaction", 150),
+    ("s17_request_reply", 90),
 ];
 
 /// Runs compatibility scenarios with bolide-client.
@@ -147,6 +152,8 @@ async fn run_scenario(name: &str, env: &Env) -> anyhow::Result<String> {
         "s12_lite_pull" => consume::s12_lite_pull(env).await,
         "s15_produce" => cross::s15_produce(env).await,
         "s15_consume" => cross::s15_consume(env).await,
+        "s16_transaction" => transaction::s16_transaction(env).await,
+        "s17_request_reply" => reply::s17_request_reply(env).await,
         other => anyhow::bail!("{other} is listed but has no implementation"),
     }
 }
