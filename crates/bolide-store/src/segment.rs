@@ -79,6 +79,18 @@ pub trait Segment: Send + Sync + fmt::Debug {
         let _ = (from, to);
         Ok(())
     }
+
+    /// A hint that bytes `[from, to)` need not stay resident in this process for now (for mapped
+    /// files: drop the pages from the process's mapping; they stay in the OS page cache, written
+    /// or not, and the next access maps them again). Never changes the content, synced or not,
+    /// and may run concurrently with reads, slices and writes. The default does nothing.
+    ///
+    /// # Errors
+    /// The implementation's error (the caller may ignore it: this is only a hint).
+    fn release(&self, from: u64, to: u64) -> io::Result<()> {
+        let _ = (from, to);
+        Ok(())
+    }
 }
 
 /// A regular file found in a directory by [`SegmentStorage::list`].

@@ -241,6 +241,19 @@ impl SegmentQueue {
         Ok(at)
     }
 
+    /// Releases `[from, to)` of the stream from this process's memory (see
+    /// [`Segment::release`]), in the segments that exist.
+    pub(crate) fn release(&self, from: u64, to: u64) -> io::Result<()> {
+        for seg in self.snapshot() {
+            let start = from.max(seg.base_offset);
+            let end = to.min(seg.base_offset + self.segment_size);
+            if start < end {
+                seg.segment.release(start - seg.base_offset, end - seg.base_offset)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `data` at stream offset `offset`; the range must lie inside one segment.
     pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> Result<(), StoreError> {
         let seg = self.find_or_create(offset)?;

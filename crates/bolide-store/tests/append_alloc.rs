@@ -69,7 +69,9 @@ fn warm_appends_allocate_nothing_per_message() {
     }
     let per_append = (allocations() - before) as f64 / appends as f64;
     eprintln!("{} allocations in {appends} appends", allocations() - before);
-    // Rolling to a new segment allocates (a path, a mapping); that is per segment, not per message.
-    assert!(per_append < 0.01, "{per_append} allocations per append");
+    // Rolling to a new segment allocates (a path, a mapping): about ten allocations per roll when
+    // the appender outruns the thread that prepares segments ahead and creates one itself, so
+    // up to about 120 for the eleven rolls here. Any per-message allocation would give >= 1.
+    assert!(per_append < 0.05, "{per_append} allocations per append");
     store.close().expect("close");
 }

@@ -16,6 +16,34 @@ pub fn run_all(storage: &dyn SegmentStorage, root: &Path) {
     synced_bytes_survive_reopen(storage, &root.join("reopen"));
     concurrent_disjoint_writes_and_reads(storage, &root.join("concurrent"));
     prefault_keeps_content(storage, &root.join("prefault"));
+    release_keeps_content(storage, &root.join("release"));
+}
+
+fn release_keeps_content(storage: &dyn SegmentStorage, dir: &Path) {
+    let seg = storage.create(dir, "00000000000000000000", 256 * 1024).expect("create");
+    let synced: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    seg.write(0, &synced).expect("write");
+    seg.sync(0, synced.len() as u64).expect("sync");
+    seg.write(100_000, b"written, not synced").expect("write");
+    let held = seg.slice(4096, 8192).expect("slice");
+    // Unaligned ends, over synced, unsynced and never-written bytes, and a zero-length range.
+    for (from, to) in [(1, 250_001), (0, 256 * 1024), (5000, 5000)] {
+        if let Err(err) = seg.release(from, to) {
+            assert!(!err.to_string().is_empty(), "a release error explains itself");
+        }
+        let mut buf = vec![7u8; 256 * 1024];
+        seg.read_into(0, &mut buf).expect("read");
+        assert_eq!(&buf[..100_000], &synced[..], "release keeps synced bytes");
+        assert_eq!(&buf[100_000..100_019], b"written, not synced", "release keeps unsynced bytes");
+        assert!(buf[100_019..].iter().all(|b| *b == 0), "release keeps never-written bytes zero");
+        assert_eq!(&held[..], &synced[4096..4096 + 8192], "a slice taken before release reads the same");
+    }
+    seg.write(120_000, b"after").expect("write after release");
+    assert_eq!(&seg.slice(120_000, 5).expect("slice")[..], b"after");
+    seg.sync(0, 256 * 1024).expect("sync after release");
+    drop(seg);
+    let seg = storage.open(dir, "00000000000000000000").expect("reopen");
+    assert_eq!(&seg.slice(100_000, 19).expect("slice")[..], b"written, not synced", "released bytes are synced later");
 }
 
 fn prefault_keeps_content(storage: &dyn SegmentStorage, dir: &Path) {

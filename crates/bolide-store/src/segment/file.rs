@@ -123,7 +123,33 @@ impl Segment for FileSegment {
             Err(io::Error::last_os_error())
         }
     }
+    fn release(&self, from: u64, to: u64) -> io::Result<()> {
+        // Whole pages inside the range only: a page shared with bytes outside it stays.
+        let start = from.next_multiple_of(PAGE_BYTES);
+        let end = to - to % PAGE_BYTES;
+        if end <= start {
+            return Ok(());
+        }
+        check_range(self.size, start, (end - start) as usize)?;
+        // SAFETY: `[start, end)` lies inside the mapping (checked above) and is page aligned (the
+        // mapping starts on a page boundary). On a shared file mapping MADV_DONTNEED only unmaps
+        // the pages: their content, including bytes written but not yet synced, stays in the page
+        // cache and the next access maps it again, so concurrent readers, `Bytes` slices and the
+        // writer see the same bytes as before.
+        let rc = unsafe {
+            libc::madvise(self.map.as_mut_ptr().add(start as usize).cast(), (end - start) as usize, libc::MADV_DONTNEED)
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
 }
+
+/// The page size `release` rounds to: the common 4 KiB (on larger-page systems `madvise`
+/// refuses unaligned ranges, and the store then keeps its pages, as before).
+const PAGE_BYTES: u64 = 4096;
 
 /// Alignment of the start of a prefaulted range: the largest common page size, so the start is
 /// aligned on 4 KiB and 16 KiB page systems too (64 KiB pages are multiples of it as well).
