@@ -108,6 +108,7 @@ fn bench_e2e_consumes_what_it_sent_and_paces_the_rate() {
     assert_eq!(e2e["sent"], 1500, "{e2e}");
     assert_eq!(e2e["consumed"], 1500, "every message sent is consumed: {e2e}");
     assert_eq!(e2e["failed"], 0, "{e2e}");
+    assert_eq!(e2e["poll_failed"], 0, "{e2e}");
     assert_latency(&e2e);
     let end_to_end = &e2e["e2e_latency_ms"];
     let figure = |name: &str| end_to_end[name].as_f64().unwrap_or_else(|| panic!("e2e_latency_ms.{name} in {e2e}"));

@@ -65,6 +65,7 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<()> {
         let extra = json!({
             "mode": "e2e",
             "consumed": e2e_summary.messages,
+            "poll_failed": e2e_summary.failed,
             "e2e_latency_ms": e2e_summary.latency_json(),
             "foreign_skipped": foreign,
             "topic": topic,
