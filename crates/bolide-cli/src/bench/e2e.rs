@@ -52,11 +52,10 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<()> {
     let sending_outcome = load.run(&producer).await;
     let send_elapsed = started.elapsed();
     sending.store(false, Ordering::Relaxed);
-    let read = reading.await.context("the consumer task panicked")?;
+    let foreign = reading.await.context("the consumer task panicked")?;
     done.store(true, Ordering::Relaxed);
     producer.shutdown().await;
     sending_outcome?;
-    let foreign = read;
 
     let send_summary = Summary::of(&sent, send_elapsed);
     let e2e_summary = Summary::of(&consumed, send_elapsed);
