@@ -1,21 +1,28 @@
-//! `bolide bench producer | consumer`: load generators with the flags of RocketMQ's benchmark
-//! tools (`-n -t -w -s -q -y -b -k -l -g`) plus `--duration`, a live line per second and a
-//! final summary (p50/p99/p99.9/max latency), optionally as one JSON object (`--json`).
+//! `bolide bench producer | consumer | e2e`: load generators with the flags of RocketMQ's
+//! benchmark tools (`-n -t -w -s -q -y -b -k -l -g`) plus `--duration` and `--rate`, a live line
+//! per second and a final summary (p50/p99/p99.9/max latency), optionally as one JSON object
+//! (`--json`).
+//!
+//! - `producer`: send tasks ([`producer`]), paced by `--rate` ([`pacing`]);
+//! - `consumer`: one pull consumer reading the topic, from its first offset for a new group
+//!   ([`consumer`]);
+//! - `e2e`: both in one process on one topic; each body starts with the send time, so the
+//!   consumer measures send → consumed latency ([`e2e`]).
 
+mod consumer;
+mod e2e;
+mod pacing;
+mod producer;
 mod report;
 mod transaction;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use bolide_client::{
-    ClientConfig, ClientError, ConsumeFrom, Message, Producer, ProducerOptions, PullConsumer, PullConsumerOptions,
-};
+use bolide_client::{ClientError, MessageQueue, PullConsumer};
 use clap::{Args, Subcommand};
-use futures::stream::{FuturesUnordered, StreamExt};
-use serde_json::json;
 
 use report::{LiveLine, Stats, Summary};
 
@@ -30,14 +37,17 @@ pub struct BenchArgs {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
-    /// Send messages as fast as the tasks can, like RocketMQ's benchmark Producer.
+    /// Send messages as fast as the tasks can (or at --rate), like RocketMQ's benchmark Producer.
     Producer(ProducerArgs),
     /// Read a topic with a pull consumer (a new group starts at the first offset), like
     /// RocketMQ's benchmark Consumer.
     Consumer(ConsumerArgs),
+    /// Send and consume in one process on one topic and report send and end-to-end (send start
+    /// → consumed) latency; use --rate for latency at a fixed load.
+    E2e(E2eArgs),
 }
 
-/// Flags shared by both modes.
+/// Flags shared by every mode.
 #[derive(Args, Debug, Clone)]
 struct CommonArgs {
     /// NameServer address(es), `host:port;host:port`.
@@ -57,10 +67,9 @@ struct CommonArgs {
     json: bool,
 }
 
+/// How messages are sent: shared by `producer` and `e2e`.
 #[derive(Args, Debug, Clone)]
-struct ProducerArgs {
-    #[command(flatten)]
-    common: CommonArgs,
+struct SendArgs {
     /// Concurrent send tasks (the Java tool's threads).
     #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 64)]
     threads: usize,
@@ -82,6 +91,29 @@ struct ProducerArgs {
     /// Spread messages over this many tags (0: no tag).
     #[arg(short = 'l', long = "tags", value_name = "N", default_value_t = 0)]
     tag_count: usize,
+    /// Send at most this many messages per second in all (default: as fast as the tasks can).
+    #[arg(long = "rate", value_name = "MSG_PER_S")]
+    rate: Option<f64>,
+}
+
+impl SendArgs {
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.threads > 0, "-w (threads) must be at least 1");
+        anyhow::ensure!(self.size > 0, "-s (size) must be at least 1 byte");
+        anyhow::ensure!(self.batch_size > 0, "-b (batch size) must be at least 1");
+        if let Some(rate) = self.rate {
+            anyhow::ensure!(rate.is_finite() && rate > 0.0, "--rate must be a positive number of messages per second");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct ProducerArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    send: SendArgs,
     /// Producer group.
     #[arg(short = 'g', long = "group", default_value = "benchmark_producer")]
     group: String,
@@ -102,13 +134,29 @@ struct ConsumerArgs {
     idle_secs: Option<f64>,
 }
 
+#[derive(Args, Debug, Clone)]
+struct E2eArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    send: SendArgs,
+    /// Consumer group (it reads from the queues' ends at the start; the producer group is
+    /// `benchmark_producer`).
+    #[arg(short = 'g', long = "group", default_value = "benchmark_e2e")]
+    group: String,
+    /// After the last send, wait at most this many seconds for the rest to be consumed.
+    #[arg(long = "drain", value_name = "SECONDS", default_value_t = 10.0)]
+    drain_secs: f64,
+}
+
 pub fn main(args: BenchArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("start the async runtime")?;
     runtime.block_on(async {
         match args.command {
             BenchCommand::Producer(args) if args.transaction => transaction::run(args).await,
-            BenchCommand::Producer(args) => run_producer(args).await,
-            BenchCommand::Consumer(args) => run_consumer(args).await,
+            BenchCommand::Producer(args) => producer::run(args).await,
+            BenchCommand::Consumer(args) => consumer::run(args).await,
+            BenchCommand::E2e(args) => e2e::run(args).await,
         }
     })
 }
@@ -122,7 +170,7 @@ impl Stop {
     fn start(duration_secs: Option<f64>) -> anyhow::Result<Arc<Self>> {
         let stop = Arc::new(Self { flag: AtomicBool::new(false) });
         if let Some(seconds) = duration_secs {
-            let duration = Duration::try_from_secs_f64(seconds).context("--duration must be a positive number")?;
+            let duration = seconds_flag(seconds, "--duration")?;
             let stop = stop.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(duration).await;
@@ -147,19 +195,10 @@ impl Stop {
     }
 }
 
-/// Hands out the `-q` budget in batch-sized claims.
-struct Budget {
-    total: Option<u64>,
-    claimed: AtomicU64,
-}
-
-impl Budget {
-    /// Up to `want` messages to send now; 0 when the budget is spent.
-    fn claim(&self, want: u64) -> u64 {
-        let Some(total) = self.total else { return want };
-        let before = self.claimed.fetch_add(want, Ordering::Relaxed);
-        total.saturating_sub(before).min(want)
-    }
+/// A flag given in seconds, checked to be a positive, finite number.
+fn seconds_flag(seconds: f64, flag: &str) -> anyhow::Result<Duration> {
+    anyhow::ensure!(seconds > 0.0, "{flag} must be a positive number of seconds");
+    Duration::try_from_secs_f64(seconds).with_context(|| format!("{flag} must be a positive number of seconds"))
 }
 
 /// Prints a live line every second until `done` is set; to stderr when stdout is for JSON.
@@ -183,13 +222,6 @@ fn spawn_live_lines(stats: Arc<Stats>, done: Arc<AtomicBool>, verb: &'static str
     });
 }
 
-fn report_error(stats: &Stats, failures: &AtomicU64, messages: u64, err: &ClientError) {
-    stats.fail(messages);
-    if failures.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
-        eprintln!("send failed: {}", error_chain(err));
-    }
-}
-
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
@@ -201,191 +233,9 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-async fn run_producer(args: ProducerArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.threads > 0 && args.size > 0 && args.batch_size > 0, "-w, -s and -b must be positive");
-    let config = ClientConfig::new(&args.common.namesrv);
-    let producer =
-        Producer::with_options(config, ProducerOptions::new(args.group.clone())).await.context("start the producer")?;
-    let body = bytes::Bytes::from(pseudo_random_body(args.size));
-    let stats = Arc::new(Stats::new());
-    let budget = Arc::new(Budget { total: args.common.count, claimed: AtomicU64::new(0) });
-    let stop = Stop::start(args.common.duration_secs)?;
-    let done = Arc::new(AtomicBool::new(false));
-    let failures = Arc::new(AtomicU64::new(0));
-    spawn_live_lines(stats.clone(), done.clone(), "sent", args.common.json);
-
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for task in 0..args.threads {
-        let load = ProducerTask {
-            producer: producer.clone(),
-            args: args.clone(),
-            body: body.clone(),
-            stats: stats.clone(),
-            budget: budget.clone(),
-            stop: stop.clone(),
-            failures: failures.clone(),
-            task,
-        };
-        tasks.spawn(load.run());
-    }
-    while let Some(joined) = tasks.join_next().await {
-        joined.context("a send task panicked")?;
-    }
-    let elapsed = started.elapsed();
-    done.store(true, Ordering::Relaxed);
-    producer.shutdown().await;
-
-    let summary = Summary::of(&stats, elapsed);
-    let settings = json!({
-        "mode": "producer",
-        "topic": args.common.topic,
-        "threads": args.threads,
-        "message_size": args.size,
-        "batch_size": args.batch_size,
-        "async": args.pipelined,
-    });
-    print_summary(&summary, "sent", settings, args.common.json);
-    Ok(())
-}
-
-/// One send task: claims messages from the budget and sends them, one call at a time or, with
-/// `-y`, up to `--in-flight` calls at once.
-struct ProducerTask {
-    producer: Producer,
-    args: ProducerArgs,
-    body: bytes::Bytes,
-    stats: Arc<Stats>,
-    budget: Arc<Budget>,
-    stop: Arc<Stop>,
-    failures: Arc<AtomicU64>,
-    task: usize,
-}
-
-impl ProducerTask {
-    async fn run(self) {
-        let in_flight = if self.args.pipelined { self.args.in_flight.max(1) } else { 1 };
-        let batch = self.args.batch_size as u64;
-        let mut pending = FuturesUnordered::new();
-        let mut sequence = 0u64;
-        let mut exhausted = false;
-        loop {
-            while !exhausted && pending.len() < in_flight {
-                let count = if self.stop.is_set() { 0 } else { self.budget.claim(batch) };
-                if count == 0 {
-                    exhausted = true;
-                    break;
-                }
-                let messages: Vec<Message> = (0..count)
-                    .map(|_| {
-                        sequence += 1;
-                        self.message(sequence)
-                    })
-                    .collect();
-                pending.push(self.send(messages));
-            }
-            if pending.next().await.is_none() {
-                return;
-            }
-        }
-    }
-
-    async fn send(&self, messages: Vec<Message>) {
-        let count = messages.len() as u64;
-        let bytes = count * self.body.len() as u64;
-        let started = Instant::now();
-        let result = if messages.len() == 1 {
-            self.producer.send(&messages[0]).await
-        } else {
-            self.producer.send_batch(&messages).await
-        };
-        match result {
-            Ok(_) => self.stats.record(count, bytes, started.elapsed()),
-            Err(err) => report_error(&self.stats, &self.failures, count, &err),
-        }
-    }
-
-    fn message(&self, sequence: u64) -> Message {
-        let mut message = Message::new(self.args.common.topic.as_str(), self.body.clone());
-        if self.args.keys {
-            message = message.with_keys([format!("bench-{}-{sequence}", self.task)]);
-        }
-        if self.args.tag_count > 0 {
-            message = message.with_tags(format!("tag{}", sequence % self.args.tag_count as u64));
-        }
-        message
-    }
-}
-
-async fn run_consumer(args: ConsumerArgs) -> anyhow::Result<()> {
-    let config = ClientConfig::new(&args.common.namesrv);
-    let options =
-        PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new(&args.group) };
-    let mut consumer = PullConsumer::with_options(config, options).await.context("start the consumer")?;
-    let queues = wait_for_queues(&consumer, &args.common.topic).await?;
-    consumer.assign(queues).await;
-    let stats = Arc::new(Stats::new());
-    let stop = Stop::start(args.common.duration_secs)?;
-    let done = Arc::new(AtomicBool::new(false));
-    spawn_live_lines(stats.clone(), done.clone(), "consumed", args.common.json);
-    let idle_limit = match args.idle_secs {
-        Some(seconds) => Some(Duration::try_from_secs_f64(seconds).context("--idle must be a positive number")?),
-        None => None,
-    };
-
-    let started = Instant::now();
-    let mut last_message = Instant::now();
-    let mut last_commit = Instant::now();
-    let mut failures = 0u64;
-    let mut finished = started;
-    while !stop.is_set() && args.common.count.is_none_or(|count| stats.messages() < count) {
-        if idle_limit.is_some_and(|limit| last_message.elapsed() >= limit) {
-            break;
-        }
-        match consumer.poll(Duration::from_secs(1)).await {
-            Ok(messages) if !messages.is_empty() => {
-                let now_ms = epoch_ms();
-                for message in &messages {
-                    // Born-to-consume latency (meaningful when consuming live, not catching up).
-                    let latency_ms = u64::try_from(now_ms - message.born_timestamp_ms).unwrap_or(0);
-                    stats.record_latency(Duration::from_millis(latency_ms));
-                    stats.count(1, message.body.len() as u64);
-                }
-                last_message = Instant::now();
-                finished = last_message;
-            }
-            Ok(_) => {}
-            Err(err) => {
-                failures += 1;
-                if failures <= ERRORS_SHOWN {
-                    eprintln!("poll failed: {}", error_chain(&err));
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-        if last_commit.elapsed() >= Duration::from_secs(1) {
-            if let Err(err) = consumer.commit().await {
-                eprintln!("commit failed: {}", error_chain(&err));
-            }
-            last_commit = Instant::now();
-        }
-    }
-    done.store(true, Ordering::Relaxed);
-    consumer.commit().await.context("commit the final offsets")?;
-    consumer.shutdown().await;
-
-    // The rate covers the time until the last message arrived, not the idle wait after it.
-    let elapsed = finished.saturating_duration_since(started).max(Duration::from_millis(1));
-    let mut summary = Summary::of(&stats, elapsed);
-    summary.failed = failures;
-    let settings = json!({ "mode": "consumer", "topic": args.common.topic, "group": args.group });
-    print_summary(&summary, "consumed", settings, args.common.json);
-    Ok(())
-}
-
 /// The topic's queues; waits a little for a topic created moments ago, which its broker
 /// registers with the NameServers asynchronously.
-async fn wait_for_queues(consumer: &PullConsumer, topic: &str) -> anyhow::Result<Vec<bolide_client::MessageQueue>> {
+async fn wait_for_queues(consumer: &PullConsumer, topic: &str) -> anyhow::Result<Vec<MessageQueue>> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match consumer.queues(topic).await {
@@ -403,46 +253,5 @@ fn print_summary(summary: &Summary, count_name: &str, settings: serde_json::Valu
         println!("{}", summary.json(count_name, settings));
     } else {
         println!("{}", summary.text(count_name));
-    }
-}
-
-fn epoch_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as i64)
-}
-
-/// A body that does not compress much (xorshift bytes), so bodies of 4 KiB and more measure
-/// the broker rather than zlib's shrinking.
-fn pseudo_random_body(size: usize) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 56) as u8
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn budget_claims_stop_at_the_total() {
-        let budget = Budget { total: Some(10), claimed: AtomicU64::new(0) };
-        assert_eq!(budget.claim(4), 4);
-        assert_eq!(budget.claim(4), 4);
-        assert_eq!(budget.claim(4), 2);
-        assert_eq!(budget.claim(4), 0);
-        let unlimited = Budget { total: None, claimed: AtomicU64::new(0) };
-        assert_eq!(unlimited.claim(3), 3);
-    }
-
-    #[test]
-    fn bodies_have_the_requested_size_and_vary() {
-        let body = pseudo_random_body(1024);
-        assert_eq!(body.len(), 1024);
-        assert!(body.iter().collect::<std::collections::HashSet<_>>().len() > 100);
     }
 }

@@ -171,43 +171,55 @@ impl Summary {
     /// The summary as text; `count_name` is "sent" or "consumed".
     pub fn text(&self, count_name: &str) -> String {
         format!(
-            "{count_name} {} messages, failed {}, in {:.2} s: {:.0} msg/s, {:.2} MB/s\n\
-             latency ms: avg {:.3}  p50 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
+            "{count_name} {} messages, failed {}, in {:.2} s: {:.0} msg/s, {:.2} MB/s\nlatency ms: {}",
             self.messages,
             self.failed,
             self.elapsed.as_secs_f64(),
             self.tps,
             self.mb_per_s,
-            self.mean_ms,
-            self.p50_ms,
-            self.p99_ms,
-            self.p999_ms,
-            self.max_ms,
+            self.latency_text(),
         )
+    }
+
+    /// The latency figures as text: `avg … p50 … p99 … p99.9 … max …` in milliseconds.
+    pub fn latency_text(&self) -> String {
+        format!(
+            "avg {:.3}  p50 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
+            self.mean_ms, self.p50_ms, self.p99_ms, self.p999_ms, self.max_ms
+        )
+    }
+
+    /// The latency figures as a JSON object {avg, p50, p99, p999, max} in milliseconds.
+    pub fn latency_json(&self) -> serde_json::Value {
+        json!({
+            "avg": round(self.mean_ms),
+            "p50": round(self.p50_ms),
+            "p99": round(self.p99_ms),
+            "p999": round(self.p999_ms),
+            "max": round(self.max_ms),
+        })
     }
 
     /// The summary as one JSON object; `extra` fields (the run's settings) are merged in.
     pub fn json(&self, count_name: &str, extra: serde_json::Value) -> serde_json::Value {
-        let round = |value: f64| (value * 1000.0).round() / 1000.0;
         let mut object = json!({
             count_name: self.messages,
             "failed": self.failed,
             "elapsed_s": round(self.elapsed.as_secs_f64()),
             "tps": round(self.tps),
             "mb_per_s": round(self.mb_per_s),
-            "latency_ms": {
-                "avg": round(self.mean_ms),
-                "p50": round(self.p50_ms),
-                "p99": round(self.p99_ms),
-                "p999": round(self.p999_ms),
-                "max": round(self.max_ms),
-            },
+            "latency_ms": self.latency_json(),
         });
         if let (Some(object), serde_json::Value::Object(extra)) = (object.as_object_mut(), extra) {
             object.extend(extra);
         }
         object
     }
+}
+
+/// Three decimals are enough for milliseconds and rates.
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]

@@ -16,8 +16,10 @@ use bolide_client::{
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::json;
 
+use super::pacing::Budget;
+use super::producer::pseudo_random_body;
 use super::report::{Stats, Summary};
-use super::{print_summary, pseudo_random_body, report_error, spawn_live_lines, Budget, ProducerArgs, Stop};
+use super::{error_chain, print_summary, spawn_live_lines, ProducerArgs, Stop, ERRORS_SHOWN};
 
 /// Commits every local transaction at once, and every check-back too (a check-back only comes if
 /// an END_TRANSACTION was lost).
@@ -36,15 +38,16 @@ impl TransactionListener for CommitAtOnce {
 }
 
 pub(super) async fn run(args: ProducerArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.threads > 0 && args.size > 0, "-w and -s must be positive");
-    anyhow::ensure!(args.batch_size == 1, "--transaction sends one message per transaction: -b must be 1");
+    args.send.validate()?;
+    anyhow::ensure!(args.send.batch_size == 1, "--transaction sends one message per transaction: -b must be 1");
+    anyhow::ensure!(args.send.rate.is_none(), "--transaction does not take --rate");
     let config = ClientConfig::new(&args.common.namesrv);
     let options = ProducerOptions::new(args.group.clone());
     let producer =
         TransactionProducer::with_options(config, options, CommitAtOnce).await.context("start the producer")?;
-    let body = bytes::Bytes::from(pseudo_random_body(args.size));
+    let body = bytes::Bytes::from(pseudo_random_body(args.send.size));
     let stats = Arc::new(Stats::new());
-    let budget = Arc::new(Budget { total: args.common.count, claimed: AtomicU64::new(0) });
+    let budget = Arc::new(Budget::new(args.common.count));
     let stop = Stop::start(args.common.duration_secs)?;
     let done = Arc::new(AtomicBool::new(false));
     let failures = Arc::new(AtomicU64::new(0));
@@ -52,7 +55,7 @@ pub(super) async fn run(args: ProducerArgs) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for task in 0..args.threads {
+    for task in 0..args.send.threads {
         let load = TransactionTask {
             producer: producer.clone(),
             args: args.clone(),
@@ -76,10 +79,10 @@ pub(super) async fn run(args: ProducerArgs) -> anyhow::Result<()> {
     let settings = json!({
         "mode": "producer",
         "topic": args.common.topic,
-        "threads": args.threads,
-        "message_size": args.size,
+        "threads": args.send.threads,
+        "message_size": args.send.size,
         "batch_size": 1,
-        "async": args.pipelined,
+        "async": args.send.pipelined,
         "transaction": true,
     });
     if !args.common.json {
@@ -104,7 +107,7 @@ struct TransactionTask {
 
 impl TransactionTask {
     async fn run(self) {
-        let in_flight = if self.args.pipelined { self.args.in_flight.max(1) } else { 1 };
+        let in_flight = if self.args.send.pipelined { self.args.send.in_flight.max(1) } else { 1 };
         let mut pending = FuturesUnordered::new();
         let mut sequence = 0u64;
         let mut exhausted = false;
@@ -131,21 +134,26 @@ impl TransactionTask {
             }
             Ok(result) => {
                 self.stats.fail(1);
-                if self.failures.fetch_add(1, Ordering::Relaxed) < super::ERRORS_SHOWN {
+                if self.failures.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
                     eprintln!("transaction not committed: {:?} ({:?})", result.local_state, result.send_result.status);
                 }
             }
-            Err(err) => report_error(&self.stats, &self.failures, 1, &err),
+            Err(err) => {
+                self.stats.fail(1);
+                if self.failures.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
+                    eprintln!("send failed: {}", error_chain(&err));
+                }
+            }
         }
     }
 
     fn message(&self, sequence: u64) -> Message {
         let mut message = Message::new(self.args.common.topic.as_str(), self.body.clone());
-        if self.args.keys {
+        if self.args.send.keys {
             message = message.with_keys([format!("bench-{}-{sequence}", self.task)]);
         }
-        if self.args.tag_count > 0 {
-            message = message.with_tags(format!("tag{}", sequence % self.args.tag_count as u64));
+        if self.args.send.tag_count > 0 {
+            message = message.with_tags(format!("tag{}", sequence % self.args.send.tag_count as u64));
         }
         message
     }
