@@ -15,7 +15,7 @@ use crate::env::{Env, SEQ_PROPERTY};
 const POLL: Duration = Duration::from_millis(500);
 
 /// Consumed messages by their `compat_seq` property.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Collector {
     by_seq: HashMap<String, MessageExt>,
     deliveries: HashMap<String, usize>,
@@ -115,6 +115,11 @@ impl Shared {
 
     pub fn distinct(&self) -> usize {
         self.with(Collector::distinct)
+    }
+
+    /// A copy of what arrived so far.
+    pub fn snapshot(&self) -> Collector {
+        self.with(Collector::clone)
     }
 
     /// The distinct sequence properties received, sorted.

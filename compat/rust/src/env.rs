@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use bolide_client::{
-    ClientConfig, ConsumeConcurrentlyStatus, ConsumeFrom, Expression, Message, Producer, PullConsumer,
-    PullConsumerOptions, PushConsumer, PushConsumerOptions,
+    ClientConfig, ConsumeConcurrentlyStatus, ConsumeContext, ConsumeFrom, ConsumeOrderlyStatus, Expression, Listener,
+    Message, MessageExt, Producer, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions,
 };
 use bolide_protocol::body::TopicRouteData;
 use bolide_protocol::header::{CreateTopicRequestHeader, GetRouteInfoRequestHeader};
@@ -117,14 +117,6 @@ impl Env {
         PullConsumer::with_options(self.config(), options).await.context("start pull consumer")
     }
 
-    /// A pull consumer of `group` assigned every readable queue of `topic`.
-    pub async fn assigned_consumer(&self, group: &str, topic: &str) -> Result<PullConsumer> {
-        let mut consumer = self.consumer(group).await?;
-        let queues = consumer.queues(topic).await.with_context(|| format!("queues of {topic}"))?;
-        consumer.assign(queues).await;
-        Ok(consumer)
-    }
-
     /// Push consumer settings as the other programs use them: `group` subscribed to `topic`
     /// with `expression`, starting at the first message of queues the group has no offset
     /// for, offsets persisted every second.
@@ -146,6 +138,14 @@ impl Env {
         .await
     }
 
+    /// A started push consumer of the scenario's group subscribed to every message of `topic`,
+    /// collecting what arrives.
+    pub async fn collecting_consumer(&self, topic: &str) -> Result<Shared> {
+        let collector = Shared::default();
+        self.push_consumer(self.push_options(&self.group(""), topic, Expression::all()), &collector).await?;
+        Ok(collector)
+    }
+
     /// A started push consumer with a concurrent `listener`; shut down when the scenario ends.
     pub async fn push_consumer_with<F, Fut>(
         &self,
@@ -153,13 +153,30 @@ impl Env {
         listener: F,
     ) -> Result<Arc<PushConsumer>>
     where
-        F: Fn(Vec<bolide_client::MessageExt>, bolide_client::ConsumeContext) -> Fut + Send + Sync + 'static,
+        F: Fn(Vec<MessageExt>, ConsumeContext) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = ConsumeConcurrentlyStatus> + Send + 'static,
     {
+        self.start_push_consumer(options, Listener::Concurrent(Arc::new(listener))).await
+    }
+
+    /// A started push consumer with an orderly `listener`; shut down when the scenario ends.
+    pub async fn orderly_push_consumer<F, Fut>(
+        &self,
+        options: PushConsumerOptions,
+        listener: F,
+    ) -> Result<Arc<PushConsumer>>
+    where
+        F: Fn(Vec<MessageExt>, ConsumeContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ConsumeOrderlyStatus> + Send + 'static,
+    {
+        self.start_push_consumer(options, Listener::Orderly(Arc::new(listener))).await
+    }
+
+    async fn start_push_consumer(&self, options: PushConsumerOptions, listener: Listener) -> Result<Arc<PushConsumer>> {
         self.step(format!("starting a push consumer in {}", options.group));
         let group = options.group.clone();
         let config = self.config().with_route_refresh_interval(PUSH_REFRESH).with_heartbeat_interval(PUSH_REFRESH);
-        let consumer = PushConsumer::start_concurrently(config, options, listener)
+        let consumer = PushConsumer::start(config, options, listener)
             .await
             .with_context(|| format!("start push consumer in {group}"))?;
         let consumer = Arc::new(consumer);
