@@ -1,7 +1,8 @@
 //! Received messages, counted per sequence property, and the deterministic bodies every client
 //! of the suite builds the same way.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Result};
@@ -14,7 +15,7 @@ use crate::env::{Env, SEQ_PROPERTY};
 const POLL: Duration = Duration::from_millis(500);
 
 /// Consumed messages by their `compat_seq` property.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Collector {
     by_seq: HashMap<String, MessageExt>,
     deliveries: HashMap<String, usize>,
@@ -92,6 +93,66 @@ impl Collector {
         timeout: Duration,
     ) -> Result<()> {
         self.poll_until(env, consumer, timeout, &format!("{count} messages"), |c| c.distinct() >= count).await
+    }
+}
+
+/// A collector a push consumer's listener fills while the scenario waits on it.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<Mutex<Collector>>);
+
+impl Shared {
+    pub fn add(&self, messages: &[MessageExt]) {
+        if let Ok(mut collector) = self.0.lock() {
+            collector.add(messages);
+        }
+    }
+
+    /// Reads the collector under its lock.
+    pub fn with<T>(&self, read: impl FnOnce(&Collector) -> T) -> T {
+        let collector = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        read(&collector)
+    }
+
+    pub fn distinct(&self) -> usize {
+        self.with(Collector::distinct)
+    }
+
+    /// A copy of what arrived so far.
+    pub fn snapshot(&self) -> Collector {
+        self.with(Collector::clone)
+    }
+
+    /// The distinct sequence properties received, sorted.
+    pub fn seqs(&self) -> BTreeSet<String> {
+        self.with(|collector| collector.by_seq.keys().cloned().collect())
+    }
+
+    /// Waits until `count` distinct messages arrived.
+    pub async fn wait(&self, env: &Env, count: usize, timeout: Duration) -> Result<()> {
+        self.wait_until(env, timeout, &format!("{count} messages"), |c| c.distinct() >= count).await
+    }
+
+    /// Waits until `done` holds or `timeout` passes.
+    pub async fn wait_until(
+        &self,
+        env: &Env,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&Collector) -> bool,
+    ) -> Result<()> {
+        env.step(format!("waiting for {what}"));
+        let end = Instant::now() + timeout;
+        while !self.with(&done) {
+            if Instant::now() >= end {
+                bail!(
+                    "{what}: not reached within {} s ({} distinct messages received)",
+                    timeout.as_secs(),
+                    self.distinct()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
     }
 }
 

@@ -1,18 +1,19 @@
-//! Consuming scenarios with the lite pull consumer: s06 (orderly), s07 (delay level), s10
-//! (rebalance in subscribe mode), s11 (restart resumes from the committed offset), s12 (subscribe,
-//! then assign + seek).
+//! Consuming scenarios: s06 (orderly push consumer), s07 (delay level), s10 (two push consumers rebalance), s11 (a restarted push consumer resumes from the
+//! persisted offsets), s12 (lite pull consumer: subscribe, then assign + seek).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use bolide_client::{PullConsumer, SelectByHash};
+use bolide_client::{ConsumeConcurrentlyStatus, ConsumeOrderlyStatus, Expression, MessageExt, SelectByHash};
 use tokio::time::Instant;
 
-use crate::collect::Collector;
+use crate::collect::{Collector, Shared};
 use crate::env::{message, Env};
 
 const QUEUES: i32 = 4;
+/// A pause after the last expected message, for offsets to be persisted and strays to arrive.
+const SETTLE: Duration = Duration::from_secs(1);
 
 async fn send_numbered(
     env: &Env,
@@ -28,8 +29,8 @@ async fn send_numbered(
     Ok(())
 }
 
-/// s06: 3 sharding keys × 50 messages through a queue selector (hash of the key); the pull
-/// consumer reads each queue in order, so each key's messages arrive in order.
+/// s06: 3 sharding keys × 50 messages through a queue selector (hash of the key); an orderly
+/// push consumer consumes each queue in order, so each key's messages arrive in order.
 pub async fn s06_orderly(env: &Env) -> Result<String> {
     let topic = env.topic("");
     env.create_topic(&topic, QUEUES).await?;
@@ -47,12 +48,21 @@ pub async fn s06_orderly(env: &Env) -> Result<String> {
             }
         }
     }
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let mut collector = Collector::default();
-    collector.wait(env, &mut consumer, PER_KEY * keys.len(), Duration::from_secs(60)).await?;
-    consumer.shutdown().await;
+    let collector = Shared::default();
+    let options = env.push_options(&env.group(""), &topic, Expression::all());
+    env.step("starting an orderly consumer");
+    env.orderly_push_consumer(options, {
+        let collector = collector.clone();
+        move |messages, _context| {
+            collector.add(&messages);
+            async { ConsumeOrderlyStatus::Success }
+        }
+    })
+    .await?;
+    collector.wait(env, PER_KEY * keys.len(), Duration::from_secs(60)).await?;
+    let received = collector.with(|c| c.received.clone());
     let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
-    for received in &collector.received {
+    for received in &received {
         let key = received.property("compat_key").unwrap_or_default();
         let index = std::str::from_utf8(&received.body).ok().and_then(|text| text.parse().ok());
         let (Some(key), Some(index)) = (keys.iter().find(|k| **k == key), index) else {
@@ -65,7 +75,7 @@ pub async fn s06_orderly(env: &Env) -> Result<String> {
     }
     let queues: Vec<i32> = keys.iter().map(|key| queue_of_key[key]).collect();
     Ok(format!(
-        "{} keys x {PER_KEY} messages (queues {queues:?} by hash selector) read in per-key order by a pull consumer",
+        "{} keys x {PER_KEY} messages (queues {queues:?} by hash selector) consumed in per-key order by an orderly push consumer",
         keys.len()
     ))
 }
@@ -92,18 +102,16 @@ pub async fn s07_delay_level(env: &Env) -> Result<String> {
     let topic = env.topic("");
     env.create_topic(&topic, QUEUES).await?;
     let producer = env.producer().await?;
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let mut collector = Collector::default();
+    let collector = env.collecting_consumer(&topic).await?;
     // A plain message first proves the consumer is pulling before the clock starts.
     producer.send(&message(&topic, "warm-up", "warm-up")).await.context("send warm-up")?;
-    collector.wait(env, &mut consumer, 1, Duration::from_secs(30)).await.context("warm-up")?;
+    collector.wait(env, 1, Duration::from_secs(30)).await.context("warm-up")?;
     env.step("sending the delayed message");
     let sent_at = Instant::now();
     producer.send(&message(&topic, "delayed", "delayed").with_delay_level(2)).await.context("send delayed")?;
     let sent_done = Instant::now();
-    collector.wait(env, &mut consumer, 2, Duration::from_secs(20)).await?;
-    consumer.shutdown().await;
-    let arrived = collector.arrived("delayed").context("the delayed message did not arrive")?;
+    collector.wait(env, 2, Duration::from_secs(20)).await?;
+    let arrived = collector.with(|c| c.arrived("delayed")).context("the delayed message did not arrive")?;
     let (early, late) = (arrived - sent_at, arrived - sent_done);
     if early < Duration::from_secs(5) {
         bail!("delayed message arrived after {early:?}, before the 5 s delay");
@@ -114,86 +122,52 @@ pub async fn s07_delay_level(env: &Env) -> Result<String> {
     Ok(format!("delay level 2 arrived after {} ms", early.as_millis()))
 }
 
-/// Polls two consumers in turn until `done` holds for `all`.
-async fn poll_both(
-    env: &Env,
-    consumers: [&mut PullConsumer; 2],
-    collectors: &mut [Collector; 2],
-    all: &mut Collector,
-    count: usize,
-    timeout: Duration,
-) -> Result<()> {
-    env.step(format!("polling two consumers for {count} messages"));
-    let end = Instant::now() + timeout;
-    let [first, second] = consumers;
-    while all.distinct() < count {
-        if Instant::now() >= end {
-            bail!("received {} of {count} messages within {} s", all.distinct(), timeout.as_secs());
-        }
-        for (consumer, collector) in [&mut *first, &mut *second].into_iter().zip(collectors.iter_mut()) {
-            let messages = consumer.poll(Duration::from_millis(300)).await?;
-            collector.add(&messages);
-            all.add(&messages);
-        }
-    }
-    Ok(())
-}
-
-/// s10: two consumers of one group in subscribe mode split the queues; one leaves (committing
-/// first); the other takes over every queue and nothing sent afterwards is lost.
+/// s10: two push consumers of one group split the queues; one leaves; the other takes over
+/// every queue and nothing sent afterwards is lost.
 pub async fn s10_clustering_rebalance(env: &Env) -> Result<String> {
     let topic = env.topic("");
     env.create_topic(&topic, QUEUES).await?;
     let producer = env.producer().await?;
     let group = env.group("");
-    let mut first = env.consumer(&group).await?;
-    let mut leaver = env.consumer(&group).await?;
-    first.subscribe(&topic).await.context("subscribe")?;
-    leaver.subscribe(&topic).await.context("subscribe")?;
-    env.step("rebalancing the two consumers");
-    // Both are registered with the broker now: each computes its share of the queues.
-    first.rebalance().await.context("rebalance")?;
-    leaver.rebalance().await.context("rebalance")?;
-    let shares = (first.assignment().len(), leaver.assignment().len());
-    if shares != (2, 2) {
-        bail!("4 queues split {}/{} between two consumers, want 2/2", shares.0, shares.1);
+    let all = Shared::default();
+    let mine = [Shared::default(), Shared::default()];
+    let mut consumers = Vec::new();
+    for collector in &mine {
+        let (collector, all) = (collector.clone(), all.clone());
+        let listener = move |messages: Vec<MessageExt>, _context| {
+            collector.add(&messages);
+            all.add(&messages);
+            async { ConsumeConcurrentlyStatus::Success }
+        };
+        consumers.push(env.push_consumer_with(env.push_options(&group, &topic, Expression::all()), listener).await?);
     }
+    env.step("letting the two consumers rebalance");
+    tokio::time::sleep(Duration::from_secs(5)).await;
     const COUNT: usize = 40;
     send_numbered(env, &producer, &topic, "before", COUNT).await?;
-    let mut collectors = [Collector::default(), Collector::default()];
-    let mut all = Collector::default();
-    poll_both(env, [&mut first, &mut leaver], &mut collectors, &mut all, COUNT, Duration::from_secs(30)).await?;
-    let split = (collectors[0].distinct(), collectors[1].distinct());
+    all.wait(env, COUNT, Duration::from_secs(30)).await?;
+    tokio::time::sleep(SETTLE).await;
+    let split = (mine[0].distinct(), mine[1].distinct());
     if split.0 == 0 || split.1 == 0 {
         bail!("queues not split: consumers got {} and {} messages", split.0, split.1);
     }
     env.step("stopping the second consumer");
-    first.commit().await.context("commit")?;
-    leaver.commit().await.context("commit")?;
-    leaver.shutdown().await;
-    first.rebalance().await.context("rebalance after one consumer left")?;
-    if first.assignment().len() != QUEUES as usize {
-        bail!("the remaining consumer has {} queues after the other left, want 4", first.assignment().len());
-    }
+    consumers[1].shutdown().await;
     send_numbered(env, &producer, &topic, "after", COUNT).await?;
-    all.poll_until(env, &mut first, Duration::from_secs(60), "every message after one consumer left", |c| {
+    all.wait_until(env, Duration::from_secs(60), "every message after one consumer left", |c| {
         c.count_prefix("after-") >= COUNT
     })
     .await?;
-    first.shutdown().await;
-    if all.distinct() != 2 * COUNT {
-        bail!("received {} distinct messages, want {}", all.distinct(), 2 * COUNT);
-    }
     Ok(format!(
         "split {}/{} before, all {} arrived after one consumer left ({} redeliveries)",
         split.0,
         split.1,
         2 * COUNT,
-        all.duplicates()
+        all.with(Collector::duplicates)
     ))
 }
 
-/// s11: a consumer restarted in the same group resumes from the committed offset.
+/// s11: a push consumer restarted in the same group resumes from the offsets it persisted.
 pub async fn s11_consumer_restart_resume(env: &Env) -> Result<String> {
     let topic = env.topic("");
     env.create_topic(&topic, QUEUES).await?;
@@ -201,24 +175,24 @@ pub async fn s11_consumer_restart_resume(env: &Env) -> Result<String> {
     let group = env.group("");
     const COUNT: usize = 20;
     send_numbered(env, &producer, &topic, "first", COUNT).await?;
-    let mut consumer = env.assigned_consumer(&group, &topic).await?;
-    let mut before = Collector::default();
-    before.wait(env, &mut consumer, COUNT, Duration::from_secs(30)).await?;
-    env.step("committing and stopping the first consumer");
-    consumer.commit().await.context("commit")?;
+    let before = Shared::default();
+    let consumer = env.push_consumer(env.push_options(&group, &topic, Expression::all()), &before).await?;
+    before.wait(env, COUNT, Duration::from_secs(30)).await?;
+    tokio::time::sleep(SETTLE).await;
+    env.step("stopping the first consumer");
     consumer.shutdown().await;
     send_numbered(env, &producer, &topic, "second", COUNT).await?;
-    let mut restarted = env.assigned_consumer(&group, &topic).await?;
-    let mut after = Collector::default();
+    let after = Shared::default();
+    env.step("restarting the consumer");
+    env.push_consumer(env.push_options(&group, &topic, Expression::all()), &after).await?;
     after
-        .poll_until(env, &mut restarted, Duration::from_secs(40), "the second batch after restart", |c| {
+        .wait_until(env, Duration::from_secs(40), "the second batch after restart", |c| {
             c.count_prefix("second-") >= COUNT
         })
         .await?;
     // A little longer, to see any old message come again.
-    let _ = after.poll_until(env, &mut restarted, Duration::from_secs(2), "redeliveries", |_| false).await;
-    restarted.shutdown().await;
-    let again = after.count_prefix("first-");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = after.with(|c| c.count_prefix("first-"));
     if again > COUNT / 4 {
         bail!("restart re-delivered {again} of {COUNT} already consumed messages: offset not resumed");
     }

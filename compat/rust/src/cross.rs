@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use bolide_client::Message;
 
-use crate::collect::{fingerprint, text_body, Collector};
+use crate::collect::{fingerprint, text_body};
 use crate::env::{message, Env};
 use crate::send::check_text;
 
@@ -41,10 +41,9 @@ pub async fn s15_produce(env: &Env) -> Result<String> {
 
 pub async fn s15_consume(env: &Env) -> Result<String> {
     let topic = env.given_topic()?;
-    let mut consumer = env.assigned_consumer(&env.group(""), topic).await?;
-    let mut collector = Collector::default();
-    collector.wait(env, &mut consumer, COUNT, Duration::from_secs(40)).await?;
-    consumer.shutdown().await;
+    let consumer = env.collecting_consumer(topic).await?;
+    consumer.wait(env, COUNT, Duration::from_secs(40)).await?;
+    let collector = consumer.snapshot();
     for i in 0..COUNT {
         let seq = format!("s15-{i}");
         let got = collector.get(&seq).with_context(|| format!("{seq} missing"))?;

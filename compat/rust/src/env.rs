@@ -6,15 +6,20 @@
 //! asked for the route until it lists every queue.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use bolide_client::{ClientConfig, ConsumeFrom, Message, Producer, PullConsumer, PullConsumerOptions};
+use bolide_client::{
+    ClientConfig, ConsumeConcurrentlyStatus, ConsumeContext, ConsumeFrom, ConsumeOrderlyStatus, Expression, Listener,
+    Message, MessageExt, Producer, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions,
+};
 use bolide_protocol::body::TopicRouteData;
 use bolide_protocol::header::{CreateTopicRequestHeader, GetRouteInfoRequestHeader};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::{ProcessorRegistry, RemotingClient};
+
+use crate::collect::Shared;
 
 /// The user property every scenario stamps on its messages to recognise them.
 pub const SEQ_PROPERTY: &str = "compat_seq";
@@ -23,6 +28,8 @@ pub const SEQ_PROPERTY: &str = "compat_seq";
 const PERM_READ_WRITE: i32 = 6;
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(5);
 const ROUTE_WAIT: Duration = Duration::from_secs(15);
+/// Route refresh, heartbeat and offset persistence of push consumers (as the Java program sets them).
+const PUSH_REFRESH: Duration = Duration::from_secs(1);
 
 pub struct Env {
     name: &'static str,
@@ -33,6 +40,7 @@ pub struct Env {
     step: Mutex<String>,
     clients: AtomicUsize,
     producers: Mutex<Vec<Producer>>,
+    push_consumers: Mutex<Vec<Arc<PushConsumer>>>,
 }
 
 impl Env {
@@ -46,6 +54,7 @@ impl Env {
             step: Mutex::new(String::new()),
             clients: AtomicUsize::new(0),
             producers: Mutex::new(Vec::new()),
+            push_consumers: Mutex::new(Vec::new()),
         }
     }
 
@@ -108,20 +117,93 @@ impl Env {
         PullConsumer::with_options(self.config(), options).await.context("start pull consumer")
     }
 
-    /// A pull consumer of `group` assigned every readable queue of `topic`.
-    pub async fn assigned_consumer(&self, group: &str, topic: &str) -> Result<PullConsumer> {
-        let mut consumer = self.consumer(group).await?;
-        let queues = consumer.queues(topic).await.with_context(|| format!("queues of {topic}"))?;
-        consumer.assign(queues).await;
+    /// Push consumer settings as the other programs use them: `group` subscribed to `topic`
+    /// with `expression`, starting at the first message of queues the group has no offset
+    /// for, offsets persisted every second.
+    pub fn push_options(&self, group: &str, topic: &str, expression: Expression) -> PushConsumerOptions {
+        let mut options = PushConsumerOptions::new(group).subscribe(topic, expression);
+        options.consume_from = ConsumeFrom::FirstOffset;
+        options.persist_interval = PUSH_REFRESH;
+        options
+    }
+
+    /// A started push consumer that hands every message to `collector` and succeeds; shut down
+    /// when the scenario ends.
+    pub async fn push_consumer(&self, options: PushConsumerOptions, collector: &Shared) -> Result<Arc<PushConsumer>> {
+        let collector = collector.clone();
+        self.push_consumer_with(options, move |messages, _context| {
+            collector.add(&messages);
+            async { ConsumeConcurrentlyStatus::Success }
+        })
+        .await
+    }
+
+    /// A started push consumer of the scenario's group subscribed to every message of `topic`,
+    /// collecting what arrives.
+    pub async fn collecting_consumer(&self, topic: &str) -> Result<Shared> {
+        let collector = Shared::default();
+        self.push_consumer(self.push_options(&self.group(""), topic, Expression::all()), &collector).await?;
+        Ok(collector)
+    }
+
+    /// A started push consumer with a concurrent `listener`; shut down when the scenario ends.
+    pub async fn push_consumer_with<F, Fut>(
+        &self,
+        options: PushConsumerOptions,
+        listener: F,
+    ) -> Result<Arc<PushConsumer>>
+    where
+        F: Fn(Vec<MessageExt>, ConsumeContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ConsumeConcurrentlyStatus> + Send + 'static,
+    {
+        self.start_push_consumer(options, Listener::Concurrent(Arc::new(listener))).await
+    }
+
+    /// A started push consumer with an orderly `listener`; shut down when the scenario ends.
+    pub async fn orderly_push_consumer<F, Fut>(
+        &self,
+        options: PushConsumerOptions,
+        listener: F,
+    ) -> Result<Arc<PushConsumer>>
+    where
+        F: Fn(Vec<MessageExt>, ConsumeContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ConsumeOrderlyStatus> + Send + 'static,
+    {
+        self.start_push_consumer(options, Listener::Orderly(Arc::new(listener))).await
+    }
+
+    async fn start_push_consumer(&self, options: PushConsumerOptions, listener: Listener) -> Result<Arc<PushConsumer>> {
+        self.step(format!("starting a push consumer in {}", options.group));
+        let group = options.group.clone();
+        let config = self.config().with_route_refresh_interval(PUSH_REFRESH).with_heartbeat_interval(PUSH_REFRESH);
+        let consumer = PushConsumer::start(config, options, listener)
+            .await
+            .with_context(|| format!("start push consumer in {group}"))?;
+        let consumer = Arc::new(consumer);
+        if let Ok(mut consumers) = self.push_consumers.lock() {
+            consumers.push(consumer.clone());
+        }
         Ok(consumer)
     }
 
-    /// Shuts down the producers the scenario started.
+    /// Shuts down the push consumers, then the producers the scenario started.
     pub async fn shutdown(&self) {
+        let consumers = self.push_consumers.lock().map(|mut list| std::mem::take(&mut *list)).unwrap_or_default();
+        for consumer in consumers {
+            consumer.shutdown().await;
+        }
         let producers = self.producers.lock().map(|mut list| std::mem::take(&mut *list)).unwrap_or_default();
         for producer in producers {
             producer.shutdown().await;
         }
+    }
+
+    /// Whether the NameServer serves a route for `topic` now.
+    pub async fn has_route(&self, topic: &str) -> Result<bool> {
+        let client = RemotingClient::new(bolide_remoting::ClientConfig::default(), ProcessorRegistry::new())?;
+        let route = self.route(&client, topic).await;
+        client.shutdown().await;
+        Ok(route.is_ok_and(|route| !route.queue_datas.is_empty()))
     }
 
     /// Creates `topic` with `queues` read and write queues on `--broker` and waits until the

@@ -12,14 +12,17 @@
 //! stuck client never hangs the suite.
 //!
 //! Modules: `env` (names, clients, topic creation), `collect` (received messages, bodies),
-//! `send` (s02, s03, s05), `consume` (s06, s07, s10, s11, s12), `cross` (s15), `transaction`
-//! (s16), `reply` (s17).
+//! `send` (s02, s03, s05), `consume` (s06, s07, s10, s11, s12), `filter` (s04, s18), `retry`
+//! (s08), `broadcast` (s09), `cross` (s15), `transaction` (s16), `reply` (s17).
 
+mod broadcast;
 mod collect;
 mod consume;
 mod cross;
 mod env;
+mod filter;
 mod reply;
+mod retry;
 mod send;
 mod transaction;
 
@@ -35,9 +38,12 @@ use env::Env;
 const SCENARIOS: &[(&str, u64)] = &[
     ("s02_send_modes", 60),
     ("s03_message_fidelity", 90),
+    ("s04_tag_filter", 60),
     ("s05_batch_send", 60),
     ("s06_orderly", 90),
     ("s07_delay_level", 60),
+    ("s08_retry_and_dlq", 120),
+    ("s09_broadcasting", 60),
     ("s10_clustering_rebalance", 120),
     ("s11_consumer_restart_resume", 90),
     ("s12_lite_pull", 90),
@@ -45,6 +51,7 @@ const SCENARIOS: &[(&str, u64)] = &[
     ("s15_consume", 60),
     ("s16_transaction", 150),
     ("s17_request_reply", 90),
+    ("s18_sql92_filter", 90),
 ];
 
 /// Runs compatibility scenarios with bolide-client.
@@ -144,9 +151,12 @@ async fn run_scenario(name: &str, env: &Env) -> anyhow::Result<String> {
     match name {
         "s02_send_modes" => send::s02_send_modes(env).await,
         "s03_message_fidelity" => send::s03_message_fidelity(env).await,
+        "s04_tag_filter" => filter::s04_tag_filter(env).await,
         "s05_batch_send" => send::s05_batch_send(env).await,
         "s06_orderly" => consume::s06_orderly(env).await,
         "s07_delay_level" => consume::s07_delay_level(env).await,
+        "s08_retry_and_dlq" => retry::s08_retry_and_dlq(env).await,
+        "s09_broadcasting" => broadcast::s09_broadcasting(env).await,
         "s10_clustering_rebalance" => consume::s10_clustering_rebalance(env).await,
         "s11_consumer_restart_resume" => consume::s11_consumer_restart_resume(env).await,
         "s12_lite_pull" => consume::s12_lite_pull(env).await,
@@ -154,6 +164,7 @@ async fn run_scenario(name: &str, env: &Env) -> anyhow::Result<String> {
         "s15_consume" => cross::s15_consume(env).await,
         "s16_transaction" => transaction::s16_transaction(env).await,
         "s17_request_reply" => reply::s17_request_reply(env).await,
+        "s18_sql92_filter" => filter::s18_sql92_filter(env).await,
         other => anyhow::bail!("{other} is listed but has no implementation"),
     }
 }

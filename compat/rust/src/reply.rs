@@ -1,11 +1,12 @@
-//! s17, request-reply: sync and concurrent requests answered by a responder (a pull consumer that
+//! s17, request-reply: sync and concurrent requests answered by a responder (a push consumer that
 //! builds each reply with `Message::reply_to` and sends it with its own producer); bodies and
 //! user properties come back.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use bolide_client::{Message, MessageExt};
+use bolide_client::{ConsumeConcurrentlyStatus, Expression, Message, MessageExt};
 
 use crate::env::{message, Env, SEQ_PROPERTY};
 
@@ -16,35 +17,31 @@ pub async fn s17_request_reply(env: &Env) -> Result<String> {
     let topic = env.topic("");
     env.create_topic(&topic, 4).await?;
     let replier = env.producer().await?;
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let responder = tokio::spawn(async move {
-        let mut errors = Vec::new();
-        let mut answered = 0;
-        while answered < 2 * EACH {
-            let requests = match consumer.poll(Duration::from_millis(500)).await {
-                Ok(requests) => requests,
-                Err(err) => {
-                    errors.push(format!("poll: {err}"));
-                    break;
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = {
+        let errors = errors.clone();
+        move |requests: Vec<MessageExt>, _context| {
+            let (replier, errors) = (replier.clone(), errors.clone());
+            async move {
+                for request in requests {
+                    let body = format!("reply to {}", String::from_utf8_lossy(&request.body));
+                    let seq = request.property(SEQ_PROPERTY).unwrap_or_default().to_owned();
+                    let reply = Message::reply_to(&request, body).map(|reply| reply.with_property(SEQ_PROPERTY, &seq));
+                    let sent = match reply {
+                        Ok(reply) => replier.send(&reply).await.map(drop),
+                        Err(err) => Err(err),
+                    };
+                    if let Err(err) = sent {
+                        if let Ok(mut errors) = errors.lock() {
+                            errors.push(format!("replying to {seq}: {err}"));
+                        }
+                    }
                 }
-            };
-            for request in requests {
-                let body = format!("reply to {}", String::from_utf8_lossy(&request.body));
-                let seq = request.property(SEQ_PROPERTY).unwrap_or_default().to_owned();
-                let reply = Message::reply_to(&request, body).map(|reply| reply.with_property(SEQ_PROPERTY, &seq));
-                let sent = match reply {
-                    Ok(reply) => replier.send(&reply).await.map(drop),
-                    Err(err) => Err(err),
-                };
-                match sent {
-                    Ok(()) => answered += 1,
-                    Err(err) => errors.push(format!("replying to {seq}: {err}")),
-                }
+                ConsumeConcurrentlyStatus::Success
             }
         }
-        consumer.shutdown().await;
-        errors
-    });
+    };
+    env.push_consumer_with(env.push_options(&env.group(""), &topic, Expression::all()), listener).await?;
     let requester = env.producer().await?;
     let check = |reply: &MessageExt, seq: &str, kind: &str| -> Result<()> {
         let want = format!("reply to request {seq}");
@@ -76,9 +73,9 @@ pub async fn s17_request_reply(env: &Env) -> Result<String> {
         let (seq, reply) = task.await.context("request task")?;
         check(&reply.with_context(|| format!("request {seq}"))?, &seq, "concurrent")?;
     }
-    let errors = responder.await.context("responder task")?;
+    let errors = errors.lock().map(|errors| errors.join("; ")).unwrap_or_default();
     if !errors.is_empty() {
-        bail!("responder: {}", errors.join("; "));
+        bail!("responder: {errors}");
     }
     Ok(format!("{EACH} sync and {EACH} concurrent requests answered with body and user property"))
 }

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use bolide_client::{Message, SendResult, SendStatus};
 use tokio::task::JoinSet;
 
-use crate::collect::{fingerprint, noise_body, text_body, Collector};
+use crate::collect::{fingerprint, noise_body, text_body};
 use crate::env::{message, Env};
 
 const QUEUES: i32 = 4;
@@ -58,13 +58,11 @@ pub async fn s02_send_modes(env: &Env) -> Result<String> {
     for i in 0..EACH {
         producer.send_oneway(&message(&topic, &format!("oneway-{i}"), "oneway")).await.context("oneway send")?;
     }
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let mut collector = Collector::default();
-    collector.wait(env, &mut consumer, 3 * EACH, Duration::from_secs(30)).await?;
-    consumer.shutdown().await;
+    let collector = env.collecting_consumer(&topic).await?;
+    collector.wait(env, 3 * EACH, Duration::from_secs(30)).await?;
     Ok(format!(
         "{EACH} sync + {EACH} async (concurrent sends awaited together; no callback API) + {EACH} oneway sent and \
-         consumed by a pull consumer"
+         consumed by a push consumer"
     ))
 }
 
@@ -109,12 +107,11 @@ pub async fn s03_message_fidelity(env: &Env) -> Result<String> {
         Ok(result) => bail!("a body of 4 MiB + 1 byte was accepted ({result:?}); it must be refused"),
         Err(err) => err.to_string(),
     };
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let mut collector = Collector::default();
-    collector.wait(env, &mut consumer, cases.len(), Duration::from_secs(45)).await?;
+    let consumer = env.collecting_consumer(&topic).await?;
+    consumer.wait(env, cases.len(), Duration::from_secs(45)).await?;
     // A little longer: the over-limit body must not turn up.
-    let _ = collector.poll_until(env, &mut consumer, Duration::from_secs(1), "stray messages", |_| false).await;
-    consumer.shutdown().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let collector = consumer.snapshot();
     for case in &cases {
         let got = collector.get(case.seq).with_context(|| format!("{} never arrived", case.seq))?;
         if got.body.as_ref() != case.body.as_slice() {
@@ -165,10 +162,9 @@ pub async fn s05_batch_send(env: &Env) -> Result<String> {
     if ids != COUNT {
         bail!("the batch's send result carries {ids} message ids, want {COUNT}");
     }
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let mut collector = Collector::default();
-    collector.wait(env, &mut consumer, COUNT, Duration::from_secs(30)).await?;
-    consumer.shutdown().await;
+    let consumer = env.collecting_consumer(&topic).await?;
+    consumer.wait(env, COUNT, Duration::from_secs(30)).await?;
+    let collector = consumer.snapshot();
     let mut queues: Vec<i32> = collector.received.iter().map(|m| m.queue.queue_id).collect();
     queues.sort_unstable();
     queues.dedup();

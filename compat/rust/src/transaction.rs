@@ -85,17 +85,13 @@ pub async fn s16_transaction(env: &Env) -> Result<String> {
             }
         }
     }
-    let mut consumer = env.assigned_consumer(&env.group(""), &topic).await?;
-    let mut collector = Collector::default();
+    let consumer = env.collecting_consumer(&topic).await?;
     let committed = |c: &Collector| c.count_prefix("commit-") >= EACH;
-    collector.poll_until(env, &mut consumer, Duration::from_secs(30), "the committed", committed).await?;
+    consumer.wait_until(env, Duration::from_secs(30), "the committed", committed).await?;
     let checked = |c: &Collector| c.count_prefix("unknown-") >= EACH;
-    collector.poll_until(env, &mut consumer, CHECK_WAIT, "the checked-back", checked).await?;
-    let settle = tokio::time::Instant::now() + Duration::from_secs(3);
-    while tokio::time::Instant::now() < settle {
-        collector.add(&consumer.poll(Duration::from_millis(500)).await?);
-    }
-    consumer.shutdown().await;
+    consumer.wait_until(env, CHECK_WAIT, "the checked-back", checked).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let collector = consumer.snapshot();
     producer.shutdown().await;
     if collector.count_prefix("rollback-") != 0 {
         bail!("{} rolled-back transactions delivered", collector.count_prefix("rollback-"));
