@@ -1,11 +1,12 @@
 //! `bolide bench producer` and the send tasks that `e2e` reuses.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use bolide_client::{ClientConfig, ClientError, Message, Producer, ProducerOptions};
+use bolide_client::{ClientConfig, Message, Producer, ProducerOptions};
 use bytes::{BufMut, Bytes, BytesMut};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::json;
@@ -79,6 +80,23 @@ impl Stamp {
     }
 }
 
+/// How a send task sends the messages it claimed: a plain producer, or one transaction per
+/// message (`--transaction`). A failure is the line to print about it.
+pub trait Sender: Clone + Send + Sync + 'static {
+    fn send(&self, messages: Vec<Message>) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+impl Sender for Producer {
+    async fn send(&self, messages: Vec<Message>) -> Result<(), String> {
+        let result = if messages.len() == 1 {
+            Producer::send(self, &messages[0]).await
+        } else {
+            self.send_batch(&messages).await
+        };
+        result.map(drop).map_err(|err| format!("send failed: {}", error_chain(&err)))
+    }
+}
+
 /// Everything the send tasks share.
 pub struct Load {
     send: SendArgs,
@@ -115,11 +133,11 @@ impl Load {
     }
 
     /// Runs `-w` send tasks until the budget, the duration or Ctrl-C ends them.
-    pub async fn run(self: &Arc<Self>, producer: &Producer) -> anyhow::Result<()> {
+    pub async fn run(self: &Arc<Self>, sender: &impl Sender) -> anyhow::Result<()> {
         let mut tasks = tokio::task::JoinSet::new();
         for task in 0..self.send.threads {
-            let (load, producer) = (self.clone(), producer.clone());
-            tasks.spawn(async move { load.task(producer, task).await });
+            let (load, sender) = (self.clone(), sender.clone());
+            tasks.spawn(async move { load.task(sender, task).await });
         }
         while let Some(joined) = tasks.join_next().await {
             joined.context("a send task panicked")?;
@@ -129,7 +147,7 @@ impl Load {
 
     /// One send task: claims messages from the budget and sends them, one call at a time or,
     /// with `-y`, up to `--in-flight` calls at once.
-    async fn task(&self, producer: Producer, task: usize) {
+    async fn task(&self, sender: impl Sender, task: usize) {
         let in_flight = if self.send.pipelined { self.send.in_flight.max(1) } else { 1 };
         let batch = self.send.batch_size as u64;
         let mut pending = FuturesUnordered::new();
@@ -159,7 +177,7 @@ impl Load {
                         self.message(task, sequence)
                     })
                     .collect();
-                pending.push(self.send_messages(&producer, messages));
+                pending.push(self.send_messages(&sender, messages));
             }
             if pending.next().await.is_none() {
                 return;
@@ -167,22 +185,18 @@ impl Load {
         }
     }
 
-    async fn send_messages(&self, producer: &Producer, messages: Vec<Message>) {
+    async fn send_messages(&self, sender: &impl Sender, messages: Vec<Message>) {
         let count = messages.len() as u64;
         let bytes = count * self.body.len() as u64;
         let started = Instant::now();
-        let result =
-            if messages.len() == 1 { producer.send(&messages[0]).await } else { producer.send_batch(&messages).await };
-        match result {
-            Ok(_) => self.stats.record(count, bytes, started.elapsed()),
-            Err(err) => self.report_error(count, &err),
-        }
-    }
-
-    fn report_error(&self, messages: u64, err: &ClientError) {
-        self.stats.fail(messages);
-        if self.failures.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
-            eprintln!("send failed: {}", error_chain(err));
+        match sender.send(messages).await {
+            Ok(()) => self.stats.record(count, bytes, started.elapsed()),
+            Err(line) => {
+                self.stats.fail(count);
+                if self.failures.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
+                    eprintln!("{line}");
+                }
+            }
         }
     }
 
@@ -204,7 +218,7 @@ impl Load {
 
 /// A body that does not compress much (xorshift bytes), so bodies of 4 KiB and more measure
 /// the broker rather than zlib's shrinking.
-pub(super) fn pseudo_random_body(size: usize) -> Vec<u8> {
+fn pseudo_random_body(size: usize) -> Vec<u8> {
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     (0..size)
         .map(|_| {
