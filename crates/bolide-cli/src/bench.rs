@@ -4,8 +4,8 @@
 //! (`--json`).
 //!
 //! - `producer`: send tasks ([`producer`]), paced by `--rate` ([`pacing`]);
-//! - `consumer`: one pull consumer reading the topic, from its first offset for a new group
-//!   ([`consumer`]);
+//! - `consumer`: `-w` pull consumers sharing the topic's queues, from the first offset for a new
+//!   group ([`consumer`]);
 //! - `e2e`: both in one process on one topic; each body starts with the send time, so the
 //!   consumer measures send → consumed latency ([`e2e`]).
 
@@ -129,6 +129,10 @@ struct ConsumerArgs {
     /// Consumer group; a group without committed offsets starts at each queue's first message.
     #[arg(short = 'g', long = "group", default_value = "benchmark_consumer")]
     group: String,
+    /// Readers: the topic's queues are dealt round-robin to this many pull consumers, each
+    /// with its own connection and pull in flight.
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 1)]
+    readers: usize,
     /// Stop once no message arrived for this many seconds (default: keep waiting).
     #[arg(long = "idle", value_name = "SECONDS")]
     idle_secs: Option<f64>,

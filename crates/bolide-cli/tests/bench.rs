@@ -91,6 +91,27 @@ fn bench_producer_then_consumer_report_json_summaries() {
     assert_eq!(batched["sent"], 500, "{batched}");
     assert_eq!(batched["batch_size"], 10);
 
+    // Three readers share the queues of another new group: every message exactly once.
+    let shared = bench(&[
+        "consumer",
+        "-n",
+        &namesrv,
+        "-t",
+        "BenchJson",
+        "-g",
+        "bench_readers",
+        "-w",
+        "3",
+        "--idle",
+        "3",
+        "--duration",
+        "60",
+        "--json",
+    ]);
+    assert_eq!(shared["consumed"], 2500, "{shared}");
+    assert_eq!(shared["failed"], 0, "{shared}");
+    assert_eq!(shared["readers"], 3, "{shared}");
+
     assert!(server.terminate(std::time::Duration::from_secs(15)), "the standalone stops cleanly");
 }
 
