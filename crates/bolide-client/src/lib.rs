@@ -40,6 +40,7 @@
 //! ```
 #![deny(clippy::unwrap_used)]
 
+pub mod admin;
 mod config;
 mod consumer;
 mod error;
