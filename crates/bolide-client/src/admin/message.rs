@@ -100,7 +100,6 @@ impl AdminClient {
     ///
     /// # Errors
     /// [`ClientError::Remoting`].
-    #[allow(clippy::too_many_arguments)]
     pub async fn pull(
         &self,
         addr: &str,
