@@ -3,18 +3,28 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::ops::Deref;
+use std::process::Command;
 
 use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
 use serde_json::Value;
+use support::admin::AdminCli;
 use support::{bolide, start_standalone, WireClient};
 
 struct Cluster {
     _dir: TempDir,
-    namesrv: String,
+    cli: AdminCli,
     broker: String,
     _server: ServerProcess,
+}
+
+impl Deref for Cluster {
+    type Target = AdminCli;
+
+    fn deref(&self) -> &AdminCli {
+        &self.cli
+    }
 }
 
 fn standalone() -> Cluster {
@@ -23,51 +33,9 @@ fn standalone() -> Cluster {
     let server = start_standalone(namesrv_port, broker_port, dir.path(), &[], "registered with name server");
     Cluster {
         _dir: dir,
-        namesrv: format!("127.0.0.1:{namesrv_port}"),
+        cli: AdminCli::new(format!("127.0.0.1:{namesrv_port}")),
         broker: format!("127.0.0.1:{broker_port}"),
         _server: server,
-    }
-}
-
-impl Cluster {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(bolide())
-            .arg("admin")
-            .args(args)
-            .args(["-n", &self.namesrv])
-            .env_remove("NAMESRV_ADDR")
-            .output()
-            .expect("run bolide admin")
-    }
-
-    /// Runs a command that must succeed; returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(output.status.success(), "{args:?} failed: {}{stdout}", String::from_utf8_lossy(&output.stderr));
-        stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        serde_json::from_str(&self.ok(&with_json)).unwrap_or_else(|err| panic!("{args:?}: not JSON: {err}"))
-    }
-
-    /// Waits until the broker has re-registered and the name server routes `topic`.
-    fn wait_route(&self, topic: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !self.run(&["topicRoute", "-t", topic]).status.success() {
-            assert!(std::time::Instant::now() < deadline, "no route for {topic}");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
-
-    /// Runs a command that must fail; returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(!output.status.success(), "{args:?} should fail");
-        String::from_utf8_lossy(&output.stderr).into_owned()
     }
 }
 

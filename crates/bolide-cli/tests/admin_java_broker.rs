@@ -5,14 +5,16 @@
 
 mod support;
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
 use serde_json::Value;
-use support::{bolide, WireClient};
+use support::admin::AdminCli;
+use support::WireClient;
 
 /// The Java servers start in a few seconds on an idle machine; much longer on a busy one.
 const JAVA_START_TIMEOUT: Duration = Duration::from_secs(180);
@@ -45,7 +47,7 @@ fn build_reference() {
 }
 
 struct JavaCluster {
-    namesrv: String,
+    cli: AdminCli,
     broker: String,
     broker_port: u16,
     _servers: (ServerProcess, ServerProcess),
@@ -86,7 +88,7 @@ fn java_cluster() -> JavaCluster {
     );
     eprintln!("Java NameServer and broker started in {:.1?}", started.elapsed());
     JavaCluster {
-        namesrv: format!("127.0.0.1:{namesrv_port}"),
+        cli: AdminCli::new(format!("127.0.0.1:{namesrv_port}")),
         broker: format!("127.0.0.1:{broker_port}"),
         broker_port,
         _servers: (namesrv, broker),
@@ -94,36 +96,15 @@ fn java_cluster() -> JavaCluster {
     }
 }
 
+impl Deref for JavaCluster {
+    type Target = AdminCli;
+
+    fn deref(&self) -> &AdminCli {
+        &self.cli
+    }
+}
+
 impl JavaCluster {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(bolide())
-            .arg("admin")
-            .args(args)
-            .args(["-n", &self.namesrv])
-            .env_remove("NAMESRV_ADDR")
-            .output()
-            .expect("run bolide admin")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(output.status.success(), "{args:?} failed: {}{stdout}", String::from_utf8_lossy(&output.stderr));
-        stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        serde_json::from_str(&self.ok(&with_json)).unwrap_or_else(|err| panic!("{args:?}: not JSON: {err}"))
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(!output.status.success(), "{args:?} should fail");
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-
     /// Retries `check` for up to 30 s (the Java broker registers changes with the NameServer at
     /// once, but a busy machine may delay it).
     fn eventually(&self, what: &str, check: impl Fn() -> bool) {

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bolide_client::{
-    ClientConfig, ConsumeConcurrentlyStatus, ConsumeFrom, ConsumeOrderlyStatus, Expression, Message, MessageExt,
-    MessageModel, MessageQueue, Producer, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions,
-    SelectByHash,
+    ClientConfig, ClientError, ConsumeConcurrentlyStatus, ConsumeFrom, ConsumeOrderlyStatus, Expression, Message,
+    MessageExt, MessageModel, MessageQueue, Producer, PullConsumer, PullConsumerOptions, PushConsumer,
+    PushConsumerOptions, SelectByHash,
 };
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
@@ -419,6 +419,59 @@ async fn tag_and_sql92_subscriptions_filter() {
     assert_eq!(values, [20, 21, 23, 24, 26, 27, 29]);
     by_tag.shutdown().await;
     by_sql.shutdown().await;
+}
+
+/// Starts a consumer of `topic` with one SQL92 subscription; the error if `start` fails.
+async fn start_sql(
+    server: &Standalone,
+    group: &str,
+    topic: &str,
+    sql: &str,
+    seen: &Seen,
+) -> Result<PushConsumer, ClientError> {
+    let mut sql_options = PushConsumerOptions::new(group).subscribe(topic, Expression::sql92(sql));
+    sql_options.consume_from = ConsumeFrom::FirstOffset;
+    PushConsumer::start_concurrently(server.config(group), sql_options, recording(seen)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql92_subscriptions_are_checked_by_the_brokers_at_start() {
+    let server = Standalone::start(&["enablePropertyFilter=true"]);
+    let producer = Producer::start(server.config("producer"), "check_producer").await.expect("producer");
+    for i in 0..6 {
+        producer
+            .send(&Message::new("SqlCheck", format!("m-{i}")).with_property("a", i.to_string()))
+            .await
+            .expect("send");
+    }
+    producer.shutdown().await;
+    wait_for_route(&server, "SqlCheck").await;
+    let seen = Seen::default();
+
+    let err = start_sql(&server, "bad_sql", "SqlCheck", "a >> 1", &seen).await.err().expect("a bad expression fails");
+    assert!(
+        matches!(err, ClientError::SubscriptionRefused { code: ResponseCode::SUBSCRIPTION_PARSE_FAILED, .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("a >> 1") && text.contains("line 1, column 4"), "{text}");
+    let err = start_sql(&server, "bad_sql", "SqlCheck", "a BETWEEN 3 AND 1", &seen).await.err().expect("refused");
+    assert!(err.to_string().contains("less than or equal"), "{err}");
+
+    let good = start_sql(&server, "good_sql", "SqlCheck", "a BETWEEN 2 AND 3", &seen).await.expect("a good one starts");
+    wait_until("2 matching messages", Duration::from_secs(30), || seen.len() >= 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut bodies = seen.bodies();
+    bodies.sort();
+    assert_eq!(bodies, ["m-2", "m-3"]);
+    good.shutdown().await;
+
+    // A broker without property filtering refuses SQL92 at start, naming it.
+    let plain = Standalone::start(&[]);
+    send(&plain, "SqlOff", "m", 1).await;
+    let err = start_sql(&plain, "off_sql", "SqlOff", "a > 1", &seen).await.err().expect("filtering is off");
+    assert_eq!(err.response_code(), Some(ResponseCode::SYSTEM_ERROR), "{err}");
+    assert!(err.to_string().contains("SQL92"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -119,6 +119,46 @@ pub enum ClientError {
         /// What is wrong.
         reason: String,
     },
+    /// No NameServer of the configuration answered.
+    #[error("no name server answered (tried {tried})")]
+    NameServerUnreachable {
+        /// The addresses tried, `;`-separated.
+        tried: String,
+        /// The last transport error.
+        #[source]
+        source: RemotingError,
+    },
+    /// The NameServers know no cluster of this name.
+    #[error("cluster {cluster} is unknown to the name server (known: {known:?})")]
+    UnknownCluster {
+        /// The cluster asked for.
+        cluster: String,
+        /// The clusters the NameServers know.
+        known: Vec<String>,
+    },
+    /// A cluster has no master broker registered.
+    #[error("cluster {cluster} has no master broker registered")]
+    NoMasterBroker {
+        /// The cluster.
+        cluster: String,
+    },
+    /// A broker refused a consumer's subscription when it was checked at start
+    /// (CHECK_CLIENT_CONFIG): a bad SQL92 expression, or property filtering switched off.
+    #[error("broker {addr} refused the {expression_type} subscription to {topic} `{expression}`: {code}: {remark}")]
+    SubscriptionRefused {
+        /// The topic.
+        topic: String,
+        /// `SQL92` (or another non-tag type).
+        expression_type: String,
+        /// The expression.
+        expression: String,
+        /// The broker address.
+        addr: String,
+        /// The response code.
+        code: ResponseCode,
+        /// The broker's explanation.
+        remark: String,
+    },
     /// A request message was sent, but no reply came within the timeout.
     #[error("request to topic {topic} was sent, but no reply came within {timeout:?}")]
     RequestTimeout {
@@ -134,7 +174,7 @@ impl ClientError {
     #[must_use]
     pub fn response_code(&self) -> Option<ResponseCode> {
         match self {
-            ClientError::Broker { code, .. } => Some(*code),
+            ClientError::Broker { code, .. } | ClientError::SubscriptionRefused { code, .. } => Some(*code),
             _ => None,
         }
     }

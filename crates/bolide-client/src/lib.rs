@@ -1,5 +1,6 @@
 //! An async Rust client for RocketMQ-compatible brokers (Bolide or Apache RocketMQ), speaking
-//! the remoting protocol: a [`Producer`], a lite-pull [`PullConsumer`] and a [`PushConsumer`].
+//! the remoting protocol: a [`Producer`], a lite-pull [`PullConsumer`], a [`PushConsumer`] and an
+//! [`admin::AdminClient`] for operations.
 //!
 //! Module map:
 //! - `config`: [`ClientConfig`] (NameServers, instance name, timeouts, intervals);
@@ -17,6 +18,8 @@
 //!   `options`, `listener`, `subscription`, `process_queue`, `queue` (pull and consume tasks of
 //!   one queue), `assignment` (rebalance, queue locks), `send_back` (retries, dead letters),
 //!   `broker_requests` (rebalance notices, offset resets, running info, direct consumption);
+//! - `admin`: [`admin::AdminClient`], typed operations calls split by domain (`cluster`,
+//!   `topic`, `group`, `message`), used by `bolide admin`;
 //! - `route`: a topic's writable and readable queues from its route, TBW102 auto-create;
 //! - `instance`: connections, route cache with NameServer failover, heartbeats, shutdown;
 //! - `error`: [`ClientError`].
@@ -40,6 +43,7 @@
 //! ```
 #![deny(clippy::unwrap_used)]
 
+pub mod admin;
 mod config;
 mod consumer;
 mod error;

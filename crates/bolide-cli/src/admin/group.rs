@@ -2,20 +2,11 @@
 //! producerConnection.
 
 use anyhow::{bail, Result};
-use bolide_protocol::body::ConsumerRunningInfo;
-use bolide_protocol::body::{
-    ConsumerConnection as ConsumerConnectionBody, ProducerConnection as ProducerConnectionBody, SubscriptionGroupConfig,
-};
-use bolide_protocol::header::{
-    CloneGroupOffsetRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumerConnectionListRequestHeader,
-    GetConsumerRunningInfoRequestHeader, GetProducerConnectionListRequestHeader,
-};
-use bolide_protocol::json::{self, KeyStyle};
-use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use bolide_client::admin::{ConsumerConnection as ConsumerConnectionBody, SubscriptionGroupConfig};
 use clap::Args;
 use serde_json::json;
 
-use super::client::{json_body, ok, Admin};
+use super::client::{explain, is_refusal, Admin, OrFail};
 use super::output::{Output, Table};
 use super::Target;
 
@@ -116,12 +107,9 @@ pub async fn update_sub_group(admin: &Admin, args: UpdateSubGroup) -> Result<Out
     if let Some(v) = args.consume_message_orderly {
         config.consume_message_orderly = v;
     }
-    let body = json::to_vec(&config, KeyStyle::Fastjson);
     let targets = admin.targets(args.target.broker.as_deref(), args.target.cluster.as_deref()).await?;
     for addr in &targets {
-        let request =
-            RemotingCommand::request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP).with_body(body.clone());
-        ok(admin.broker(addr, request).await?, "updateSubGroup")?;
+        admin.api().create_subscription_group(addr, &config).await.or_fail("updateSubGroup")?;
     }
     let text = targets.iter().map(|addr| format!("create subscription group to {addr} success.")).collect::<Vec<_>>();
     Ok(Output::Text(text.join("\n"), json!({ "group": args.group, "brokers": targets })))
@@ -130,14 +118,7 @@ pub async fn update_sub_group(admin: &Admin, args: UpdateSubGroup) -> Result<Out
 pub async fn delete_sub_group(admin: &Admin, args: DeleteSubGroup) -> Result<Output> {
     let targets = admin.targets(args.target.broker.as_deref(), args.target.cluster.as_deref()).await?;
     for addr in &targets {
-        let header = DeleteSubscriptionGroupRequestHeader {
-            group_name: args.group.clone(),
-            clean_offset: Some(args.remove_offset),
-            remove_offset: Some(args.remove_offset),
-            ..Default::default()
-        };
-        let request = RemotingCommand::request(RequestCode::DELETE_SUBSCRIPTIONGROUP).with_header(&header);
-        ok(admin.broker(addr, request).await?, "deleteSubGroup")?;
+        admin.api().delete_subscription_group(addr, &args.group, args.remove_offset).await.or_fail("deleteSubGroup")?;
     }
     let text =
         targets.iter().map(|addr| format!("delete subscription group [{}] from broker [{addr}] success.", args.group));
@@ -146,9 +127,7 @@ pub async fn delete_sub_group(admin: &Admin, args: DeleteSubGroup) -> Result<Out
 
 /// Some master of some cluster, for requests any broker can answer about its own clients.
 async fn any_masters(admin: &Admin) -> Result<Vec<String>> {
-    let info = admin.cluster_info().await?;
-    let masters: Vec<String> =
-        info.broker_addr_table.values().filter_map(|data| data.broker_addrs.get(&0).cloned()).collect();
+    let masters = admin.api().all_masters().await.or_fail("cluster info")?;
     if masters.is_empty() {
         bail!("no broker is registered with the name server");
     }
@@ -160,17 +139,7 @@ pub async fn consumer_connection(admin: &Admin, args: ConsumerConnection) -> Res
         Some(addr) => vec![addr.clone()],
         None => any_masters(admin).await?,
     };
-    let header = GetConsumerConnectionListRequestHeader { consumer_group: args.group.clone(), ..Default::default() };
-    let mut found: Option<ConsumerConnectionBody> = None;
-    for addr in &brokers {
-        let request = RemotingCommand::request(RequestCode::GET_CONSUMER_CONNECTION_LIST).with_header(&header);
-        let response = admin.broker(addr, request).await?;
-        if response.code == ResponseCode::SUCCESS.value() {
-            found = Some(json_body(&response, "consumer connections")?);
-            break;
-        }
-    }
-    let Some(body) = found else {
+    let Some((_, body)) = live_consumers(admin, &brokers, &args.group).await? else {
         bail!("consumer group {} has no live consumer on any broker", args.group);
     };
     let mut table = Table::new(&["#", "#ClientId", "#ClientAddr", "#Language", "#Version"]);
@@ -188,16 +157,14 @@ pub async fn consumer_connection(admin: &Admin, args: ConsumerConnection) -> Res
 
 pub async fn producer_connection(admin: &Admin, args: ProducerConnection) -> Result<Output> {
     let brokers = admin.topic_masters(&args.topic).await?;
-    let header = GetProducerConnectionListRequestHeader { producer_group: args.group.clone(), ..Default::default() };
     let mut table = Table::new(&["#", "#ClientId", "#ClientAddr", "#Language", "#Version"]);
     let mut n = 0;
     for (_, addr) in &brokers {
-        let request = RemotingCommand::request(RequestCode::GET_PRODUCER_CONNECTION_LIST).with_header(&header);
-        let response = admin.broker(addr, request).await?;
-        if response.code != ResponseCode::SUCCESS.value() {
-            continue;
-        }
-        let body: ProducerConnectionBody = json_body(&response, "producer connections")?;
+        let body = match admin.api().producer_connections(addr, &args.group).await {
+            Ok(body) => body,
+            Err(err) if is_refusal(&err) => continue,
+            Err(err) => return Err(explain(err, "producer connections")),
+        };
         for connection in &body.connection_set {
             n += 1;
             table.row(vec![
@@ -245,17 +212,13 @@ pub struct ConsumerStatus {
 }
 
 pub async fn clone_group_offset(admin: &Admin, args: CloneGroupOffset) -> Result<Output> {
-    let header = CloneGroupOffsetRequestHeader {
-        src_group: args.src.clone(),
-        dest_group: args.dest.clone(),
-        topic: Some(args.topic.clone()),
-        offline: Some(args.offline),
-        ..Default::default()
-    };
     let mut brokers = Vec::new();
     for (_, addr) in admin.topic_masters(&args.topic).await? {
-        let request = RemotingCommand::request(RequestCode::CLONE_GROUP_OFFSET).with_header(&header);
-        ok(admin.broker(&addr, request).await?, "cloneGroupOffset")?;
+        admin
+            .api()
+            .clone_group_offset(&addr, &args.src, &args.dest, &args.topic, args.offline)
+            .await
+            .or_fail("cloneGroupOffset")?;
         brokers.push(addr);
     }
     Ok(Output::Text(
@@ -266,17 +229,7 @@ pub async fn clone_group_offset(admin: &Admin, args: CloneGroupOffset) -> Result
 
 pub async fn consumer_status(admin: &Admin, args: ConsumerStatus) -> Result<Output> {
     let masters = any_masters(admin).await?;
-    let header = GetConsumerConnectionListRequestHeader { consumer_group: args.group.clone(), ..Default::default() };
-    let mut connections: Option<(String, ConsumerConnectionBody)> = None;
-    for addr in &masters {
-        let request = RemotingCommand::request(RequestCode::GET_CONSUMER_CONNECTION_LIST).with_header(&header);
-        let response = admin.broker(addr, request).await?;
-        if response.code == ResponseCode::SUCCESS.value() {
-            connections = Some((addr.clone(), json_body(&response, "consumer connections")?));
-            break;
-        }
-    }
-    let Some((addr, body)) = connections else {
+    let Some((addr, body)) = live_consumers(admin, &masters, &args.group).await? else {
         bail!("consumer group {} has no live consumer on any broker", args.group);
     };
     let mut table = Table::new(&["#ClientId", "#Version", "#Subscriptions", "#Queues", "#Status"]);
@@ -284,25 +237,21 @@ pub async fn consumer_status(admin: &Admin, args: ConsumerStatus) -> Result<Outp
         if args.client_id.as_ref().is_some_and(|wanted| wanted != &connection.client_id) {
             continue;
         }
-        let header = GetConsumerRunningInfoRequestHeader {
-            consumer_group: args.group.clone(),
-            client_id: connection.client_id.clone(),
-            jstack_enable: Some(args.jstack),
-            ..Default::default()
+        let running = admin.api().consumer_running_info(&addr, &args.group, &connection.client_id, args.jstack).await;
+        let info = match running {
+            Ok(info) => info,
+            Err(bolide_client::ClientError::Broker { remark, .. }) => {
+                table.row(vec![
+                    connection.client_id.clone(),
+                    connection.version.to_string(),
+                    String::new(),
+                    String::new(),
+                    format!("no answer: {remark}"),
+                ]);
+                continue;
+            }
+            Err(err) => return Err(explain(err, "consumer running info")),
         };
-        let request = RemotingCommand::request(RequestCode::GET_CONSUMER_RUNNING_INFO).with_header(&header);
-        let response = admin.broker(&addr, request).await?;
-        if response.code != ResponseCode::SUCCESS.value() {
-            table.row(vec![
-                connection.client_id.clone(),
-                connection.version.to_string(),
-                String::new(),
-                String::new(),
-                format!("no answer: {}", response.remark.unwrap_or_default()),
-            ]);
-            continue;
-        }
-        let info: ConsumerRunningInfo = json_body(&response, "consumer running info")?;
         let subscriptions: Vec<String> =
             info.subscription_set.iter().map(|s| format!("{}:{}", s.topic, s.sub_string)).collect();
         table.row(vec![
@@ -314,4 +263,20 @@ pub async fn consumer_status(admin: &Admin, args: ConsumerStatus) -> Result<Outp
         ]);
     }
     Ok(Output::Table(table))
+}
+
+/// The first of `brokers` that knows live consumers of `group`, with their connections.
+async fn live_consumers(
+    admin: &Admin,
+    brokers: &[String],
+    group: &str,
+) -> Result<Option<(String, ConsumerConnectionBody)>> {
+    for addr in brokers {
+        match admin.api().consumer_connections(addr, group).await {
+            Ok(body) => return Ok(Some((addr.clone(), body))),
+            Err(err) if is_refusal(&err) => {}
+            Err(err) => return Err(explain(err, "consumer connections")),
+        }
+    }
+    Ok(None)
 }

@@ -1,27 +1,17 @@
 //! Message commands: sendMessage, consumeMessage.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
-use bolide_protocol::header::pull_message::{EXPRESSION_TYPE_TAG, FLAG_SUBSCRIPTION};
-use bolide_protocol::header::{
-    PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2,
-    SendMessageResponseHeader,
-};
-use bolide_protocol::message::properties::{self, KEYS, TAGS, UNIQ_KEY, WAIT};
-use bolide_protocol::message::{stored, UniqueIdGenerator};
-use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use bolide_client::admin::TOOLS_CONSUMER_GROUP;
+use bolide_protocol::message::properties::KEYS;
+use bolide_protocol::message::stored;
+use bolide_protocol::ResponseCode;
 use clap::Args;
 use serde_json::json;
 
-use super::client::{ok, Admin};
+use super::client::{Admin, OrFail};
 use super::output::{Output, Table};
-
-/// Producer group of messages sent by `sendMessage`.
-const ADMIN_PRODUCER_GROUP: &str = "TOOLS_PRODUCER";
-/// Consumer group `consumeMessage` reads as (offsets are not committed).
-const ADMIN_CONSUMER_GROUP: &str = "TOOLS_CONSUMER";
 
 #[derive(Args)]
 pub struct SendMessage {
@@ -63,7 +53,7 @@ pub struct ConsumeMessage {
     #[arg(short = 'c', long = "MessageNumber", default_value_t = 128)]
     count: usize,
     /// Consumer group to read as.
-    #[arg(short = 'g', long = "consumerGroup", default_value = ADMIN_CONSUMER_GROUP)]
+    #[arg(short = 'g', long = "consumerGroup", default_value = TOOLS_CONSUMER_GROUP)]
     group: String,
 }
 
@@ -93,70 +83,21 @@ pub async fn send_message(admin: &Admin, args: SendMessage) -> Result<Output> {
         bail!("topic {} has no writable queue matching -b/-i", args.topic);
     }
     let (broker_name, addr, queue_id) = candidates[(now_ms() as usize) % candidates.len()].clone();
-    let (request, unique) =
-        build_send(&args.topic, queue_id, args.body.clone().into_bytes(), args.tags.as_deref(), args.keys.as_deref());
-    let response = ok(admin.broker(&addr, request).await?, "sendMessage")?;
-    let sent: SendMessageResponseHeader = response.decode_header()?;
+    let sent = admin
+        .api()
+        .send_to_queue(&addr, &args.topic, queue_id, args.body.into_bytes(), args.tags.as_deref(), args.keys.as_deref())
+        .await
+        .or_fail("sendMessage")?;
     let mut table = Table::new(&["#Broker Name", "#QID", "#Send Result", "#MsgId", "#OffsetMsgId", "#QueueOffset"]);
     table.row(vec![
         broker_name,
         sent.queue_id.to_string(),
         "SEND_OK".to_owned(),
-        unique,
         sent.msg_id,
+        sent.offset_msg_id,
         sent.queue_offset.to_string(),
     ]);
     Ok(Output::Table(table))
-}
-
-/// SEND_MESSAGE_V2 of one message to `topic`/`queue_id`, as a tool producer.
-pub fn send_request(
-    topic: &str,
-    queue_id: i32,
-    body: Vec<u8>,
-    tags: Option<&str>,
-    keys: Option<&str>,
-) -> RemotingCommand {
-    build_send(topic, queue_id, body, tags, keys).0
-}
-
-/// The request and the message's unique id.
-fn build_send(
-    topic: &str,
-    queue_id: i32,
-    body: Vec<u8>,
-    tags: Option<&str>,
-    keys: Option<&str>,
-) -> (RemotingCommand, String) {
-    let unique = UniqueIdGenerator::new(IpAddr::V4(Ipv4Addr::LOCALHOST), std::process::id(), now_ms() as i32)
-        .next_id(now_ms())
-        .to_string();
-    let mut props = Vec::new();
-    properties::write_item(&mut props, UNIQ_KEY, &unique);
-    properties::write_item(&mut props, WAIT, "true");
-    if let Some(keys) = keys.filter(|k| !k.is_empty()) {
-        properties::write_item(&mut props, KEYS, keys);
-    }
-    if let Some(tags) = tags.filter(|t| !t.is_empty()) {
-        properties::write_item(&mut props, TAGS, tags);
-    }
-    let header = SendMessageRequestHeader {
-        producer_group: ADMIN_PRODUCER_GROUP.to_owned(),
-        topic: topic.to_owned(),
-        default_topic: "TBW102".to_owned(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        sys_flag: 0,
-        born_timestamp: now_ms(),
-        flag: 0,
-        properties: Some(String::from_utf8_lossy(&props).into_owned()),
-        reconsume_times: Some(0),
-        ..Default::default()
-    };
-    let request = RemotingCommand::request(RequestCode::SEND_MESSAGE_V2)
-        .with_header(&SendMessageRequestHeaderV2::from(header))
-        .with_body(body);
-    (request, unique)
 }
 
 pub async fn consume_message(admin: &Admin, args: ConsumeMessage) -> Result<Output> {
@@ -181,33 +122,20 @@ pub async fn consume_message(admin: &Admin, args: ConsumeMessage) -> Result<Outp
                 if printed.len() >= args.count {
                     break 'queues;
                 }
-                let header = PullMessageRequestHeader {
-                    consumer_group: args.group.clone(),
-                    topic: args.topic.clone(),
-                    queue_id,
-                    queue_offset: offset,
-                    max_msg_nums: 32,
-                    sys_flag: FLAG_SUBSCRIPTION,
-                    commit_offset: 0,
-                    suspend_timeout_ms: 0,
-                    subscription: Some("*".to_owned()),
-                    sub_version: 0,
-                    expression_type: Some(EXPRESSION_TYPE_TAG.to_owned()),
-                    ..Default::default()
-                };
-                let response = admin
-                    .broker(addr, RemotingCommand::request(RequestCode::PULL_MESSAGE).with_header(&header))
-                    .await?;
-                let code = ResponseCode(response.code);
-                if code == ResponseCode::PULL_OFFSET_MOVED {
-                    offset = response.decode_header::<PullMessageResponseHeader>()?.next_begin_offset;
+                let pulled = admin
+                    .api()
+                    .pull(addr, &args.group, &args.topic, queue_id, offset, 32)
+                    .await
+                    .or_fail("consumeMessage")?;
+                if pulled.status == ResponseCode::PULL_OFFSET_MOVED && pulled.next_begin_offset != offset {
+                    offset = pulled.next_begin_offset;
                     continue;
                 }
-                if code != ResponseCode::SUCCESS {
+                if pulled.status != ResponseCode::SUCCESS {
                     break;
                 }
-                let next = response.decode_header::<PullMessageResponseHeader>()?.next_begin_offset;
-                for message in stored::messages(response.body.as_deref().unwrap_or_default()) {
+                let next = pulled.next_begin_offset;
+                for message in stored::messages(&pulled.body) {
                     let message = message?;
                     if printed.len() >= args.count {
                         break;

@@ -5,21 +5,16 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Result};
-use bolide_protocol::body::{ConsumeStats, KvTable, ResetOffsetBody, TopicStatsTable};
-use bolide_protocol::header::pull_message::{EXPRESSION_TYPE_TAG, FLAG_SUBSCRIPTION};
-use bolide_protocol::header::{
-    GetConsumeStatsRequestHeader, GetTopicStatsInfoRequestHeader, PullMessageRequestHeader, PullMessageResponseHeader,
-    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader, QueryMessageRequestHeader,
-    ResetOffsetRequestHeader, SearchOffsetRequestHeader, SearchOffsetResponseHeader, UpdateConsumerOffsetRequestHeader,
-    ViewMessageRequestHeader,
-};
+use bolide_client::admin::{TopicRouteData, TopicStatsTable, TOOLS_CONSUMER_GROUP};
+use bolide_client::ClientError;
 use bolide_protocol::message::properties::KEYS;
 use bolide_protocol::message::{stored, OffsetMessageId, StoredMessage};
-use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use bolide_protocol::ResponseCode;
+use bytes::Bytes;
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::client::{json_body, ok, Admin};
+use super::client::{explain, is_refusal, Admin, OrFail};
 use super::output::{Output, Table};
 
 #[derive(Args)]
@@ -214,11 +209,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 async fn topic_stats(admin: &Admin, topic: &str) -> Result<Vec<(String, TopicStatsTable)>> {
     let mut out = Vec::new();
     for (name, addr) in admin.topic_masters(topic).await? {
-        let header = GetTopicStatsInfoRequestHeader { topic: topic.to_owned(), ..Default::default() };
-        let response = admin
-            .broker(&addr, RemotingCommand::request(RequestCode::GET_TOPIC_STATS_INFO).with_header(&header))
-            .await?;
-        out.push((name, json_body(&ok(response, "topicStatus")?, "topic stats")?));
+        out.push((name, admin.api().topic_stats(&addr, topic).await.or_fail("topicStatus")?));
     }
     Ok(out)
 }
@@ -247,18 +238,12 @@ pub async fn consumer_progress(admin: &Admin, args: ConsumerProgress) -> Result<
     let mut answered = false;
     for data in info.broker_addr_table.values() {
         let Some(addr) = data.broker_addrs.get(&0) else { continue };
-        let header = GetConsumeStatsRequestHeader {
-            consumer_group: args.group.clone(),
-            topic: args.topic.clone(),
-            ..Default::default()
+        let stats = match admin.api().consume_stats(addr, &args.group, args.topic.as_deref()).await {
+            Ok(stats) => stats,
+            Err(err) if is_refusal(&err) => continue,
+            Err(err) => return Err(explain(err, "consume stats")),
         };
-        let response =
-            admin.broker(addr, RemotingCommand::request(RequestCode::GET_CONSUME_STATS).with_header(&header)).await?;
-        if response.code != ResponseCode::SUCCESS.value() {
-            continue;
-        }
         answered = true;
-        let stats: ConsumeStats = json_body(&response, "consume stats")?;
         for (queue, offsets) in stats.offset_table.iter() {
             let diff = offsets.broker_offset - offsets.consumer_offset;
             total += diff;
@@ -297,19 +282,15 @@ pub async fn broker_status(admin: &Admin, args: BrokerStatus) -> Result<Output> 
     let mut text = String::new();
     let mut all = serde_json::Map::new();
     for addr in &targets {
-        let response = ok(
-            admin.broker(addr, RemotingCommand::request(RequestCode::GET_BROKER_RUNTIME_INFO)).await?,
-            "brokerStatus",
-        )?;
-        let table: KvTable = json_body(&response, "runtime info")?;
-        let width = table.table.keys().map(String::len).max().unwrap_or(0);
+        let table = admin.api().broker_runtime_info(addr).await.or_fail("brokerStatus")?;
+        let width = table.keys().map(String::len).max().unwrap_or(0);
         if targets.len() > 1 {
             text.push_str(&format!("============{addr}============\n"));
         }
-        for (key, value) in &table.table {
+        for (key, value) in &table {
             text.push_str(&format!("{key:<width$} : {value}\n"));
         }
-        all.insert(addr.clone(), json!(table.table));
+        all.insert(addr.clone(), json!(table));
     }
     Ok(Output::Text(text.trim_end().to_owned(), Value::Object(all)))
 }
@@ -382,34 +363,18 @@ pub async fn query_msg_by_id(admin: &Admin, args: QueryById) -> Result<Output> {
             args.msg_id
         )
     })?;
-    let header = ViewMessageRequestHeader { offset: id.commit_log_offset as i64, ..Default::default() };
-    let addr = id.store_host.to_string();
-    let response = ok(
-        admin.broker(&addr, RemotingCommand::request(RequestCode::VIEW_MESSAGE_BY_ID).with_header(&header)).await?,
-        "queryMsgById",
-    )?;
-    messages_output(response.body.as_deref().unwrap_or_default())
+    let offset = i64::try_from(id.commit_log_offset).map_err(|_| anyhow!("-i {}: offset out of range", args.msg_id))?;
+    let body = admin.api().view_message(&id.store_host.to_string(), offset).await.or_fail("queryMsgById")?;
+    messages_output(&body)
 }
 
 async fn query(admin: &Admin, topic: &str, key: &str, unique: bool, begin: i64, end: i64, max: i32) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     for (_, addr) in admin.topic_masters(topic).await? {
-        let header = QueryMessageRequestHeader {
-            topic: topic.to_owned(),
-            key: key.to_owned(),
-            max_num: max,
-            begin_timestamp: begin,
-            end_timestamp: end,
-            unique_key_query: Some(unique),
-            ..Default::default()
-        };
-        let mut request = RemotingCommand::request(RequestCode::QUERY_MESSAGE).with_header(&header);
-        if unique {
-            request = request.with_ext("_UNIQUE_KEY_QUERY", "true");
-        }
-        let response = admin.broker(&addr, request).await?;
-        if response.code == ResponseCode::SUCCESS.value() {
-            body.extend_from_slice(response.body.as_deref().unwrap_or_default());
+        match admin.api().query_messages(&addr, topic, key, unique, begin, end, max).await {
+            Ok(found) => body.extend_from_slice(&found),
+            Err(err) if is_refusal(&err) => {}
+            Err(err) => return Err(explain(err, "query message")),
         }
     }
     Ok(body)
@@ -442,25 +407,13 @@ async fn pull_at(
     queue_id: i32,
     offset: i64,
     max: i32,
-) -> Result<(ResponseCode, i64, Vec<u8>)> {
-    let header = PullMessageRequestHeader {
-        consumer_group: "TOOLS_CONSUMER".to_owned(),
-        topic: topic.to_owned(),
-        queue_id,
-        queue_offset: offset,
-        max_msg_nums: max,
-        sys_flag: FLAG_SUBSCRIPTION,
-        subscription: Some("*".to_owned()),
-        expression_type: Some(EXPRESSION_TYPE_TAG.to_owned()),
-        ..Default::default()
-    };
-    let response = admin.broker(addr, RemotingCommand::request(RequestCode::PULL_MESSAGE).with_header(&header)).await?;
-    let code = ResponseCode(response.code);
-    let next = response.decode_header::<PullMessageResponseHeader>().map_or(offset, |h| h.next_begin_offset);
-    Ok((code, next, response.body.map(|b| b.to_vec()).unwrap_or_default()))
+) -> Result<(ResponseCode, i64, Bytes)> {
+    let pulled =
+        admin.api().pull(addr, TOOLS_CONSUMER_GROUP, topic, queue_id, offset, max).await.or_fail("pull message")?;
+    Ok((pulled.status, pulled.next_begin_offset, pulled.body))
 }
 
-fn broker_addr(route: &bolide_protocol::body::TopicRouteData, broker_name: &str) -> Result<String> {
+fn broker_addr(route: &TopicRouteData, broker_name: &str) -> Result<String> {
     route
         .broker_datas
         .iter()
@@ -480,14 +433,7 @@ pub async fn query_msg_by_offset(admin: &Admin, args: QueryByOffset) -> Result<O
 }
 
 async fn offset_by_time(admin: &Admin, addr: &str, topic: &str, queue_id: i32, timestamp: i64) -> Result<i64> {
-    let header = SearchOffsetRequestHeader { topic: topic.to_owned(), queue_id, timestamp, ..Default::default() };
-    let response = ok(
-        admin
-            .broker(addr, RemotingCommand::request(RequestCode::SEARCH_OFFSET_BY_TIMESTAMP).with_header(&header))
-            .await?,
-        "offset by time",
-    )?;
-    Ok(response.decode_header::<SearchOffsetResponseHeader>()?.offset)
+    admin.api().offset_by_time(addr, topic, queue_id, timestamp).await.or_fail("offset by time")
 }
 
 /// Prints the messages of one queue between two times, with progress on stderr.
@@ -579,25 +525,19 @@ fn parse_time(text: &str) -> Result<i64> {
 async fn reset(admin: &Admin, group: &str, topic: &str, timestamp: i64, force: bool) -> Result<Output> {
     let mut table = Table::new(&["#Broker Name", "#QID", "#Offset"]);
     for (name, addr) in admin.topic_masters(topic).await? {
-        let header = ResetOffsetRequestHeader {
-            group: group.to_owned(),
-            topic: topic.to_owned(),
-            timestamp,
-            force,
-            ..Default::default()
-        };
-        let request = RemotingCommand::request(RequestCode::INVOKE_BROKER_TO_RESET_OFFSET).with_header(&header);
-        let response = admin.broker(&addr, request).await?;
-        if response.code == ResponseCode::CONSUMER_NOT_ONLINE.value() {
-            // No live consumer to tell: set the stored offsets directly, as mqadmin does.
-            reset_stored(admin, &name, &addr, group, topic, timestamp, force, &mut table).await?;
-            continue;
-        }
-        let response = ok(response, "resetOffsetByTime")?;
-        if let Ok(body) = json_body::<ResetOffsetBody>(&response, "reset offsets") {
-            for (queue, offset) in body.offset_table.iter() {
-                table.row(vec![queue.broker_name.clone(), queue.queue_id.to_string(), offset.to_string()]);
+        let body = match admin.api().reset_offset(&addr, group, topic, timestamp, force).await {
+            Ok(body) => body,
+            Err(err) if err.response_code() == Some(ResponseCode::CONSUMER_NOT_ONLINE) => {
+                // No live consumer to tell: set the stored offsets directly, as mqadmin does.
+                reset_stored(admin, &name, &addr, group, topic, timestamp, force, &mut table).await?;
+                continue;
             }
+            // An answer without a readable offset table still moved the offsets.
+            Err(ClientError::Json { .. }) => continue,
+            Err(err) => return Err(explain(err, "resetOffsetByTime")),
+        };
+        for (queue, offset) in body.offset_table.iter() {
+            table.row(vec![queue.broker_name.clone(), queue.queue_id.to_string(), offset.to_string()]);
         }
     }
     Ok(Output::Table(table))
@@ -616,41 +556,29 @@ async fn reset_stored(
     force: bool,
     table: &mut Table,
 ) -> Result<()> {
-    let header = GetTopicStatsInfoRequestHeader { topic: topic.to_owned(), ..Default::default() };
-    let request = RemotingCommand::request(RequestCode::GET_TOPIC_STATS_INFO).with_header(&header);
-    let stats: TopicStatsTable = json_body(&ok(admin.broker(addr, request).await?, "topic stats")?, "topic stats")?;
+    let stats: TopicStatsTable = admin.api().topic_stats(addr, topic).await.or_fail("topic stats")?;
     for (queue, offsets) in stats.offset_table.iter() {
         let target = if timestamp < 0 {
             offsets.max_offset
         } else {
             offset_by_time(admin, addr, topic, queue.queue_id, timestamp).await?
         };
-        let query = QueryConsumerOffsetRequestHeader {
-            consumer_group: group.to_owned(),
-            topic: topic.to_owned(),
-            queue_id: queue.queue_id,
-            ..Default::default()
+        let current = match admin.api().consumer_offset(addr, group, topic, queue.queue_id).await {
+            Ok(current) => current,
+            Err(ClientError::Remoting { addr, source }) => {
+                return Err(explain(ClientError::Remoting { addr, source }, "query consumer offset"))
+            }
+            // No stored offset (or an unreadable one): nothing to move back from.
+            Err(_) => continue,
         };
-        let request = RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET).with_header(&query);
-        let current = admin.broker(addr, request).await?;
-        let current = if current.code == ResponseCode::SUCCESS.value() {
-            current.decode_header::<QueryConsumerOffsetResponseHeader>().ok().map(|h| h.offset)
-        } else {
-            None
-        };
-        let Some(current) = current else { continue };
         if !force && target > current {
             continue;
         }
-        let update = UpdateConsumerOffsetRequestHeader {
-            consumer_group: group.to_owned(),
-            topic: topic.to_owned(),
-            queue_id: queue.queue_id,
-            commit_offset: target,
-            ..Default::default()
-        };
-        let request = RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET).with_header(&update);
-        ok(admin.broker(addr, request).await?, "update consumer offset")?;
+        admin
+            .api()
+            .update_consumer_offset(addr, group, topic, queue.queue_id, target)
+            .await
+            .or_fail("update consumer offset")?;
         table.row(vec![broker_name.to_owned(), queue.queue_id.to_string(), target.to_string()]);
     }
     if table.len() == 0 {
@@ -671,7 +599,7 @@ pub async fn skip_accumulated(admin: &Admin, args: SkipAccumulated) -> Result<Ou
 pub async fn cluster_rt(admin: &Admin, args: ClusterRt) -> Result<Output> {
     let info = admin.cluster_info().await?;
     let mut table = Table::new(&["#Cluster Name", "#Broker Name", "#RT(ms)", "#successCount", "#failCount"]);
-    let body = vec![b'x'; args.size];
+    let body = Bytes::from(vec![b'x'; args.size]);
     for (cluster, names) in &info.cluster_addr_table {
         if args.cluster.as_ref().is_some_and(|wanted| wanted != cluster) {
             continue;
@@ -682,14 +610,13 @@ pub async fn cluster_rt(admin: &Admin, args: ClusterRt) -> Result<Output> {
             };
             let (mut success, mut failed, mut total) = (0u32, 0u32, Duration::ZERO);
             for _ in 0..args.amount {
-                let request = super::message::send_request(name, 0, body.clone(), None, None);
                 let started = Instant::now();
-                match admin.broker(addr, request).await {
-                    Ok(response) if response.code == ResponseCode::SUCCESS.value() => {
+                match admin.api().send_to_queue(addr, name, 0, body.clone(), None, None).await {
+                    Ok(_) => {
                         success += 1;
                         total += started.elapsed();
                     }
-                    _ => failed += 1,
+                    Err(_) => failed += 1,
                 }
             }
             let rt = if success > 0 { total.as_secs_f64() * 1000.0 / f64::from(success) } else { 0.0 };

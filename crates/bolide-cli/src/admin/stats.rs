@@ -6,14 +6,11 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use anyhow::Result;
-use bolide_protocol::body::{BrokerStatsData, ConsumeStats, GroupList, TopicList};
-use bolide_protocol::header::{
-    GetConsumeStatsRequestHeader, QueryTopicConsumeByWhoRequestHeader, ViewBrokerStatsDataRequestHeader,
-};
-use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
+use bolide_client::admin::BrokerStatsData;
+use bolide_client::ClientError;
 use clap::Args;
 
-use super::client::{json_body, ok, Admin};
+use super::client::{explain, is_refusal, Admin, OrFail};
 use super::output::{Output, Table};
 
 /// Topics examined before progress is reported on stderr, and how often after that.
@@ -36,14 +33,9 @@ struct TopicFigures {
 }
 
 pub async fn stats_all(admin: &Admin, args: StatsAll) -> Result<Output> {
-    let response = ok(
-        admin.namesrv(RemotingCommand::request(RequestCode::GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).await?,
-        "topic list",
-    )?;
-    let list: TopicList = json_body(&response, "topic list")?;
+    let list = admin.api().topic_list().await.or_fail("topic list")?;
     // Retry and dead-letter topics are shown through their groups, as mqadmin does.
     let topics: Vec<String> = list
-        .topic_list
         .into_iter()
         .filter(|topic| !topic.starts_with("%RETRY%") && !topic.starts_with("%DLQ%"))
         .filter(|topic| args.topic.as_ref().is_none_or(|wanted| wanted == topic))
@@ -131,15 +123,18 @@ async fn topic_rows(
     Ok(())
 }
 
+/// A refusal as "nothing there" (`None`); no answer at all stays an error.
+fn refused_as_none<T>(result: Result<T, ClientError>, what: &str) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if is_refusal(&err) => Ok(None),
+        Err(err) => Err(explain(err, what)),
+    }
+}
+
 /// One item's figures; `None` when the broker has none for it (nothing counted yet).
 async fn stats_data(admin: &Admin, addr: &str, name: &str, key: &str) -> Result<Option<BrokerStatsData>> {
-    let header = ViewBrokerStatsDataRequestHeader { stats_name: name.to_owned(), stats_key: key.to_owned() };
-    let response =
-        admin.broker(addr, RemotingCommand::request(RequestCode::VIEW_BROKER_STATS_DATA).with_header(&header)).await?;
-    if response.code != ResponseCode::SUCCESS.value() {
-        return Ok(None);
-    }
-    json_body(&response, "broker stats").map(Some)
+    refused_as_none(admin.api().broker_stats(addr, name, key).await, "broker stats")
 }
 
 /// Messages of the last day: the day window, or a shorter one when the day's is still empty
@@ -149,27 +144,12 @@ fn day_sum(data: &BrokerStatsData) -> i64 {
 }
 
 async fn consumer_groups(admin: &Admin, addr: &str, topic: &str) -> Result<BTreeSet<String>> {
-    let header = QueryTopicConsumeByWhoRequestHeader { topic: topic.to_owned(), ..Default::default() };
-    let response = admin
-        .broker(addr, RemotingCommand::request(RequestCode::QUERY_TOPIC_CONSUME_BY_WHO).with_header(&header))
-        .await?;
-    if response.code != ResponseCode::SUCCESS.value() {
-        return Ok(BTreeSet::new());
-    }
-    Ok(json_body::<GroupList>(&response, "consumer groups")?.group_list)
+    let groups = refused_as_none(admin.api().topic_consumer_groups(addr, topic).await, "consumer groups")?;
+    Ok(groups.unwrap_or_default())
 }
 
 /// Messages of `topic` on one broker that `group` has not consumed.
 async fn backlog(admin: &Admin, addr: &str, group: &str, topic: &str) -> Result<i64> {
-    let header = GetConsumeStatsRequestHeader {
-        consumer_group: group.to_owned(),
-        topic: Some(topic.to_owned()),
-        ..Default::default()
-    };
-    let response =
-        admin.broker(addr, RemotingCommand::request(RequestCode::GET_CONSUME_STATS).with_header(&header)).await?;
-    if response.code != ResponseCode::SUCCESS.value() {
-        return Ok(0);
-    }
-    Ok(json_body::<ConsumeStats>(&response, "consume stats")?.total_diff())
+    let stats = refused_as_none(admin.api().consume_stats(addr, group, Some(topic)).await, "consume stats")?;
+    Ok(stats.map_or(0, |stats| stats.total_diff()))
 }

@@ -4,15 +4,11 @@
 use std::collections::BTreeSet;
 
 use anyhow::{bail, Result};
-use bolide_protocol::body::{TopicConfig, TopicList};
-use bolide_protocol::header::{
-    CreateTopicRequestHeader, DeleteTopicFromNamesrvRequestHeader, DeleteTopicRequestHeader,
-};
-use bolide_protocol::{RemotingCommand, RequestCode};
+use bolide_client::admin::TopicConfig;
 use clap::Args;
 use serde_json::json;
 
-use super::client::{json_body, ok, Admin};
+use super::client::{Admin, OrFail};
 use super::output::{Output, Table};
 use super::Target;
 
@@ -83,22 +79,6 @@ fn check_perm(perm: i32) -> Result<()> {
     Ok(())
 }
 
-fn create_request(config: &TopicConfig, attributes: Option<&str>) -> RemotingCommand {
-    let header = CreateTopicRequestHeader {
-        topic: config.topic_name.clone(),
-        default_topic: "TBW102".to_owned(),
-        read_queue_nums: config.read_queue_nums,
-        write_queue_nums: config.write_queue_nums,
-        perm: config.perm,
-        topic_filter_type: "SINGLE_TAG".to_owned(),
-        topic_sys_flag: Some(config.topic_sys_flag),
-        order: config.order,
-        attributes: attributes.map(str::to_owned),
-        ..Default::default()
-    };
-    RemotingCommand::request(RequestCode::UPDATE_AND_CREATE_TOPIC).with_header(&header)
-}
-
 pub async fn update_topic(admin: &Admin, args: UpdateTopic) -> Result<Output> {
     check_perm(args.perm)?;
     if !(1..=1024).contains(&args.read_queue_nums) || !(1..=1024).contains(&args.write_queue_nums) {
@@ -115,7 +95,7 @@ pub async fn update_topic(admin: &Admin, args: UpdateTopic) -> Result<Output> {
     let targets = admin.targets(args.target.broker.as_deref(), args.target.cluster.as_deref()).await?;
     let mut done = Vec::new();
     for addr in &targets {
-        ok(admin.broker(addr, create_request(&config, args.attributes.as_deref())).await?, "updateTopic")?;
+        admin.api().create_topic(addr, &config, args.attributes.as_deref()).await.or_fail("updateTopic")?;
         done.push(addr.clone());
     }
     let text = done.iter().map(|addr| format!("create topic to {addr} success.")).collect::<Vec<_>>().join("\n");
@@ -145,19 +125,9 @@ fn perm_text(perm: i32) -> String {
 pub async fn delete_topic(admin: &Admin, args: DeleteTopic) -> Result<Output> {
     let masters = admin.cluster_masters(&args.cluster).await?;
     for (_, addr) in &masters {
-        let header = DeleteTopicRequestHeader { topic: args.topic.clone(), ..Default::default() };
-        ok(
-            admin
-                .broker(addr, RemotingCommand::request(RequestCode::DELETE_TOPIC_IN_BROKER).with_header(&header))
-                .await?,
-            "delete topic in broker",
-        )?;
+        admin.api().delete_topic_in_broker(addr, &args.topic).await.or_fail("delete topic in broker")?;
     }
-    let header = DeleteTopicFromNamesrvRequestHeader { topic: args.topic.clone(), ..Default::default() };
-    ok(
-        admin.namesrv(RemotingCommand::request(RequestCode::DELETE_TOPIC_IN_NAMESRV).with_header(&header)).await?,
-        "delete topic in name server",
-    )?;
+    admin.api().delete_topic_in_name_server(&args.topic).await.or_fail("delete topic in name server")?;
     Ok(Output::Text(
         format!(
             "delete topic [{}] from cluster [{}] success.\ndelete topic [{}] from NameServer success.",
@@ -168,26 +138,20 @@ pub async fn delete_topic(admin: &Admin, args: DeleteTopic) -> Result<Output> {
 }
 
 pub async fn topic_list(admin: &Admin, args: TopicListArgs) -> Result<Output> {
-    let response = ok(
-        admin.namesrv(RemotingCommand::request(RequestCode::GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).await?,
-        "topic list",
-    )?;
-    let list: TopicList = json_body(&response, "topic list")?;
+    let topics = admin.api().topic_list().await.or_fail("topic list")?;
     if !args.cluster_model {
         let mut table = Table::new(&["#Topic"]);
-        for topic in &list.topic_list {
+        for topic in &topics {
             table.row(vec![topic.clone()]);
         }
         return Ok(Output::Table(table));
     }
-    let info = admin.cluster_info().await?;
     let mut table = Table::new(&["#Cluster Name", "#Topic"]);
-    for topic in &list.topic_list {
+    for topic in &topics {
         let clusters: BTreeSet<String> = match admin.route(topic).await {
             Ok(route) => route.broker_datas.iter().map(|data| data.cluster.clone()).collect(),
             Err(_) => BTreeSet::new(),
         };
-        let _ = &info;
         table.row(vec![clusters.into_iter().collect::<Vec<_>>().join(","), topic.clone()]);
     }
     Ok(Output::Table(table))
@@ -243,7 +207,7 @@ pub async fn update_topic_perm(admin: &Admin, args: UpdateTopicPerm) -> Result<O
             topic_sys_flag: queue.topic_sys_flag,
             ..TopicConfig::default()
         };
-        ok(admin.broker(addr, create_request(&config, None)).await?, "updateTopicPerm")?;
+        admin.api().create_topic(addr, &config, None).await.or_fail("updateTopicPerm")?;
         changed.push(format!(
             "update topic perm from {} to {} in {addr} success.",
             perm_text(queue.perm),

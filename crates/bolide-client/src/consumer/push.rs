@@ -184,9 +184,15 @@ impl PushConsumer {
     /// (up to `consume_concurrency`); failed batches come back through the broker's retry
     /// topic.
     ///
+    /// A SQL92 subscription is checked first by every master serving its topic
+    /// (CHECK_CLIENT_CONFIG, as the Java consumer does at start): a bad expression, or a broker
+    /// without `enablePropertyFilter=true`, fails the start.
+    ///
     /// # Errors
     /// [`ClientError::InvalidConfig`], [`ClientError::InvalidSubscription`],
-    /// [`ClientError::NoNameServer`], or an unreadable local offset file
+    /// [`ClientError::NoNameServer`], [`ClientError::SubscriptionRefused`] (with the broker's
+    /// explanation, such as where the expression is wrong), [`ClientError::Remoting`] when a
+    /// broker to check with does not answer, or an unreadable local offset file
     /// ([`ClientError::OffsetFile`], [`ClientError::OffsetFileCorrupt`]).
     pub async fn start_concurrently<F, Fut>(
         config: ClientConfig,
@@ -274,6 +280,17 @@ impl PushConsumer {
             // Heartbeats go to the brokers of cached routes; the retry topic may not exist yet.
             if let Err(err) = core.instance.update_route(subscription.topic(), false).await {
                 tracing::debug!(topic = %subscription.topic(), error = %err, "no route yet");
+            }
+        }
+        for subscription in &core.subscriptions {
+            if let Err(err) = subscription.check_in_brokers(&core.instance, &core.options.group).await {
+                tracing::warn!(topic = %subscription.topic(), error = %err, "subscription refused; not starting");
+                let header = UnregisterClientRequestHeader {
+                    consumer_group: Some(core.options.group.clone()),
+                    ..UnregisterClientRequestHeader::default()
+                };
+                core.instance.shutdown(header).await;
+                return Err(err);
             }
         }
         let tasks = vec![

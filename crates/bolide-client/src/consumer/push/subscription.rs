@@ -1,9 +1,12 @@
 //! Subscriptions of a push consumer: a topic and a filter [`Expression`], turned into the
 //! `SubscriptionData` announced in heartbeats and sent with every pull.
 
-use bolide_protocol::body::SubscriptionData;
+use bolide_protocol::body::{CheckClientRequestBody, SubscriptionData};
+use bolide_protocol::json::{self, KeyStyle};
+use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::error::ClientError;
+use crate::instance::Instance;
 use crate::message::MessageExt;
 
 /// Java's `ExpressionType.SQL92`.
@@ -67,6 +70,44 @@ impl Subscription {
 
     pub(crate) fn topic(&self) -> &str {
         &self.data.topic
+    }
+
+    /// CHECK_CLIENT_CONFIG to every master serving the topic, for a subscription that is not a
+    /// tag expression (Java's `MQClientInstance.checkClientInBroker`): the broker compiles the
+    /// expression and refuses a bad one, or SQL92 when `enablePropertyFilter` is off. A topic
+    /// without a route yet has nobody to ask.
+    pub(crate) async fn check_in_brokers(&self, instance: &Instance, group: &str) -> Result<(), ClientError> {
+        if self.data.is_tag_type() {
+            return Ok(());
+        }
+        let Some(route) = instance.cached_route(self.topic()) else {
+            return Ok(());
+        };
+        let body = CheckClientRequestBody {
+            client_id: instance.client_id().to_owned(),
+            group: group.to_owned(),
+            namespace: None,
+            subscription_data: Some(self.data.clone()),
+        };
+        let body = json::to_vec(&body, KeyStyle::Fastjson);
+        let mut addrs: Vec<&String> = route.masters.values().collect();
+        addrs.sort();
+        for addr in addrs {
+            let request = RemotingCommand::request(RequestCode::CHECK_CLIENT_CONFIG).with_body(body.clone());
+            let response = instance.invoke(addr, request, instance.config().request_timeout()).await?;
+            let code = response.response_code();
+            if code != ResponseCode::SUCCESS {
+                return Err(ClientError::SubscriptionRefused {
+                    topic: self.data.topic.clone(),
+                    expression_type: self.data.expression_type.clone(),
+                    expression: self.data.sub_string.clone(),
+                    addr: addr.clone(),
+                    code,
+                    remark: response.remark.unwrap_or_default(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The client-side tag check after the broker's hash-code filter (Java's
