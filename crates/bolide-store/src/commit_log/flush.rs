@@ -51,6 +51,8 @@ pub(crate) struct FlushControl {
     poison: OnceLock<String>,
     /// Number of syncs performed (group commit batches).
     flush_count: AtomicU64,
+    /// Time spent in those syncs, nanoseconds.
+    sync_time_ns: AtomicU64,
 }
 
 impl std::fmt::Debug for FlushControl {
@@ -68,6 +70,7 @@ impl FlushControl {
             wake: Condvar::new(),
             poison: OnceLock::new(),
             flush_count: AtomicU64::new(0),
+            sync_time_ns: AtomicU64::new(0),
         }
     }
 
@@ -106,6 +109,11 @@ impl FlushControl {
 
     pub(crate) fn flush_count(&self) -> u64 {
         self.flush_count.load(Ordering::Relaxed)
+    }
+
+    /// Total time the flush thread spent in sync calls.
+    pub(crate) fn sync_time(&self) -> Duration {
+        Duration::from_nanos(self.sync_time_ns.load(Ordering::Relaxed))
     }
 
     /// Blocks until `offset` is durable, the store is poisoned or closed, or `timeout` passes.
@@ -217,7 +225,10 @@ impl FlushControl {
 
     /// Flushes the log, updating the control; poisons on failure.
     fn flush_once(&self, log: &CommitLog) -> bool {
-        match log.flush() {
+        let started = Instant::now();
+        let outcome = log.flush();
+        self.sync_time_ns.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        match outcome {
             Ok(flushed) => {
                 self.flush_count.fetch_add(1, Ordering::Relaxed);
                 self.flushed(flushed);
