@@ -29,6 +29,9 @@ struct FlushState {
     /// Highest offset known durable (mirrors the commit log's flushed offset).
     flushed: u64,
     shutdown: bool,
+    /// True while the flush thread waits on `wake` for a request: only then does a new request
+    /// signal it (a signal costs a system call, and during a sync nobody listens).
+    flusher_idle: bool,
     callbacks: Vec<(u64, DurableCallback)>,
     /// Threads parked in [`FlushControl::wait_durable`], with the offset each needs durable.
     waiters: Vec<Waiter>,
@@ -129,10 +132,7 @@ impl FlushControl {
                 return Err(StoreError::Closed);
             }
             state.waiters.push((offset, thread::current()));
-            if state.requested < offset {
-                state.requested = offset;
-                self.wake.notify_one();
-            }
+            self.request_sync(&mut state, offset);
         }
         loop {
             // Parking may return spuriously or early (a stale unpark): every exit re-checks.
@@ -153,6 +153,16 @@ impl FlushControl {
                 return Err(StoreError::FlushTimeout { timeout_ms: timeout.as_millis() as u64, appended: None });
             }
             thread::park_timeout(deadline - now);
+        }
+    }
+
+    /// Records that `offset` must become durable, signalling the flush thread if it is idle.
+    fn request_sync(&self, state: &mut FlushState, offset: u64) {
+        if state.requested < offset {
+            state.requested = offset;
+            if state.flusher_idle {
+                self.wake.notify_one();
+            }
         }
     }
 
@@ -181,10 +191,7 @@ impl FlushControl {
             return;
         }
         state.callbacks.push((offset, callback));
-        if state.requested < offset {
-            state.requested = offset;
-            self.wake.notify_one();
-        }
+        self.request_sync(&mut state, offset);
     }
 
     /// Asks the flush thread to stop after its current sync; wakes every waiter.
@@ -211,8 +218,11 @@ impl FlushControl {
             state.waiters.sort_unstable_by_key(|(at, _)| *at);
             let n = state.waiters.partition_point(|(at, _)| *at <= flushed);
             let covered = state.waiters.drain(..n).collect();
-            let (ready, waiting) = std::mem::take(&mut state.callbacks).into_iter().partition(|(at, _)| *at <= flushed);
-            state.callbacks = waiting;
+            // Registered in the order appenders got to the lock, which may differ from offset
+            // order; a stable sort of an almost sorted run is cheap.
+            state.callbacks.sort_by_key(|(at, _)| *at);
+            let n = state.callbacks.partition_point(|(at, _)| *at <= flushed);
+            let ready = state.callbacks.drain(..n).collect();
             (covered, ready)
         };
         for (_, waiter) in covered {
@@ -247,8 +257,10 @@ impl FlushControl {
             {
                 let mut state = self.lock();
                 while state.requested <= state.flushed && !state.shutdown {
+                    state.flusher_idle = true;
                     state =
                         self.wake.wait_timeout(state, Duration::from_millis(10)).unwrap_or_else(|p| p.into_inner()).0;
+                    state.flusher_idle = false;
                     // Appends that did not ask to wait are flushed within 10 ms too.
                     if log.max_offset() > state.flushed {
                         break;
