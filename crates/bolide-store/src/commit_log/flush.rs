@@ -1,12 +1,14 @@
 //! Flushing the commit log: the asynchronous interval flush and the synchronous group commit.
 //!
 //! Group commit: an append that must be durable records the offset it needs ("requested"),
-//! wakes the flush thread and waits. The flush thread syncs everything published so far in one
-//! call, publishes the new flushed offset and wakes the waiters whose offset it covers, one by
-//! one in offset order (each waiter parks on its own thread, so a sync wakes only those it
-//! covers, oldest first, instead of every waiter racing for one lock); appends that arrived
-//! during that sync are all covered by the next one. A failed sync poisons the store:
-//! every waiter and every later append gets [`StoreError::Poisoned`], nothing is acknowledged.
+//! wakes the flush thread if it is idle (a sync in progress is followed by another at once) and
+//! waits. The flush thread syncs everything published so far in one call, publishes the new
+//! flushed offset and wakes the waiters whose offset it covers, one by one in offset order (each
+//! waiter parks on its own thread, so a sync wakes only those it covers, oldest first, instead of
+//! every waiter racing for one lock), then runs the callbacks it covers, in offset order too;
+//! appends that arrived during that sync are all covered by the next one. A failed sync poisons
+//! the store: every waiter and every later append gets [`StoreError::Poisoned`], nothing is
+//! acknowledged.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
