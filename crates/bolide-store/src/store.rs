@@ -201,6 +201,12 @@ impl MessageStore {
         self.inner.flush.flush_count()
     }
 
+    /// Time the flush thread has spent in those syncs so far; with [`MessageStore::flush_count`]
+    /// and the wall time, how much of it the disk was busy with the commit log's syncs.
+    pub fn flush_sync_time(&self) -> Duration {
+        self.inner.flush.sync_time()
+    }
+
     /// Blocks until everything appended so far is visible through the consume queues, or
     /// `timeout` passes; returns whether it got there.
     pub fn wait_dispatched(&self, timeout: Duration) -> bool {

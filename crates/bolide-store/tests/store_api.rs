@@ -178,6 +178,52 @@ fn sync_flush_acknowledges_durable_appends_from_many_threads() {
 }
 
 #[test]
+fn sync_flush_callbacks_run_once_durable_in_offset_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = std::sync::Arc::new(MessageStore::open(sync_config(dir.path())).expect("open"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let ends = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (store, tx, ends) = (std::sync::Arc::clone(&store), tx.clone(), std::sync::Arc::clone(&ends));
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let body = format!("{t}-{i}");
+                    let (callback_store, tx) = (std::sync::Arc::clone(&store), tx.clone());
+                    let appended = store
+                        .append_then(
+                            &[record("Then", t, body.as_bytes(), &[])],
+                            Box::new(move |outcome| {
+                                // Called right here when already durable, else on the flush thread.
+                                let on_flush_thread = std::thread::current().name() == Some("bolide-flush");
+                                let flushed = callback_store.flushed_commit_log_offset();
+                                tx.send(((t, i), outcome.is_ok(), flushed, on_flush_thread)).expect("send");
+                            }),
+                        )
+                        .expect("append");
+                    ends.lock().expect("ends").insert((t, i), appended.end_offset());
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("appender");
+    }
+    let ends = ends.lock().expect("ends");
+    let mut last_on_flush_thread = 0;
+    for _ in 0..400 {
+        let (id, ok, flushed, on_flush_thread) = rx.recv_timeout(WAIT).expect("callback");
+        let end = ends[&id];
+        assert!(ok && flushed >= end, "callback for {id:?} (end {end}): ok {ok}, flushed {flushed}");
+        if on_flush_thread {
+            assert!(end > last_on_flush_thread, "callbacks in offset order: {end} after {last_on_flush_thread}");
+            last_on_flush_thread = end;
+        }
+    }
+    assert!(store.flush_count() > 0 && store.flush_sync_time() > Duration::ZERO);
+}
+
+#[test]
 fn retention_removes_old_segments_queues_and_index() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = bolide_store::StoreConfig { file_reserved_time: 0, ..small_config(dir.path()) };

@@ -1,12 +1,14 @@
 //! Flushing the commit log: the asynchronous interval flush and the synchronous group commit.
 //!
 //! Group commit: an append that must be durable records the offset it needs ("requested"),
-//! wakes the flush thread and waits. The flush thread syncs everything published so far in one
-//! call, publishes the new flushed offset and wakes the waiters whose offset it covers, one by
-//! one in offset order (each waiter parks on its own thread, so a sync wakes only those it
-//! covers, oldest first, instead of every waiter racing for one lock); appends that arrived
-//! during that sync are all covered by the next one. A failed sync poisons the store:
-//! every waiter and every later append gets [`StoreError::Poisoned`], nothing is acknowledged.
+//! wakes the flush thread if it is idle (a sync in progress is followed by another at once) and
+//! waits. The flush thread syncs everything published so far in one call, publishes the new
+//! flushed offset and wakes the waiters whose offset it covers, one by one in offset order (each
+//! waiter parks on its own thread, so a sync wakes only those it covers, oldest first, instead of
+//! every waiter racing for one lock), then runs the callbacks it covers, in offset order too;
+//! appends that arrived during that sync are all covered by the next one. A failed sync poisons
+//! the store: every waiter and every later append gets [`StoreError::Poisoned`], nothing is
+//! acknowledged.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
@@ -29,6 +31,9 @@ struct FlushState {
     /// Highest offset known durable (mirrors the commit log's flushed offset).
     flushed: u64,
     shutdown: bool,
+    /// True while the flush thread waits on `wake` for a request: only then does a new request
+    /// signal it (a signal costs a system call, and during a sync nobody listens).
+    flusher_idle: bool,
     callbacks: Vec<(u64, DurableCallback)>,
     /// Threads parked in [`FlushControl::wait_durable`], with the offset each needs durable.
     waiters: Vec<Waiter>,
@@ -51,6 +56,8 @@ pub(crate) struct FlushControl {
     poison: OnceLock<String>,
     /// Number of syncs performed (group commit batches).
     flush_count: AtomicU64,
+    /// Time spent in those syncs, nanoseconds.
+    sync_time_ns: AtomicU64,
 }
 
 impl std::fmt::Debug for FlushControl {
@@ -68,6 +75,7 @@ impl FlushControl {
             wake: Condvar::new(),
             poison: OnceLock::new(),
             flush_count: AtomicU64::new(0),
+            sync_time_ns: AtomicU64::new(0),
         }
     }
 
@@ -108,6 +116,11 @@ impl FlushControl {
         self.flush_count.load(Ordering::Relaxed)
     }
 
+    /// Total time the flush thread spent in sync calls.
+    pub(crate) fn sync_time(&self) -> Duration {
+        Duration::from_nanos(self.sync_time_ns.load(Ordering::Relaxed))
+    }
+
     /// Blocks until `offset` is durable, the store is poisoned or closed, or `timeout` passes.
     pub(crate) fn wait_durable(&self, offset: u64, timeout: Duration) -> Result<(), StoreError> {
         let deadline = Instant::now() + timeout;
@@ -121,10 +134,7 @@ impl FlushControl {
                 return Err(StoreError::Closed);
             }
             state.waiters.push((offset, thread::current()));
-            if state.requested < offset {
-                state.requested = offset;
-                self.wake.notify_one();
-            }
+            self.request_sync(&mut state, offset);
         }
         loop {
             // Parking may return spuriously or early (a stale unpark): every exit re-checks.
@@ -145,6 +155,16 @@ impl FlushControl {
                 return Err(StoreError::FlushTimeout { timeout_ms: timeout.as_millis() as u64, appended: None });
             }
             thread::park_timeout(deadline - now);
+        }
+    }
+
+    /// Records that `offset` must become durable, signalling the flush thread if it is idle.
+    fn request_sync(&self, state: &mut FlushState, offset: u64) {
+        if state.requested < offset {
+            state.requested = offset;
+            if state.flusher_idle {
+                self.wake.notify_one();
+            }
         }
     }
 
@@ -173,10 +193,7 @@ impl FlushControl {
             return;
         }
         state.callbacks.push((offset, callback));
-        if state.requested < offset {
-            state.requested = offset;
-            self.wake.notify_one();
-        }
+        self.request_sync(&mut state, offset);
     }
 
     /// Asks the flush thread to stop after its current sync; wakes every waiter.
@@ -203,8 +220,11 @@ impl FlushControl {
             state.waiters.sort_unstable_by_key(|(at, _)| *at);
             let n = state.waiters.partition_point(|(at, _)| *at <= flushed);
             let covered = state.waiters.drain(..n).collect();
-            let (ready, waiting) = std::mem::take(&mut state.callbacks).into_iter().partition(|(at, _)| *at <= flushed);
-            state.callbacks = waiting;
+            // Registered in the order appenders got to the lock, which may differ from offset
+            // order; a stable sort of an almost sorted run is cheap.
+            state.callbacks.sort_by_key(|(at, _)| *at);
+            let n = state.callbacks.partition_point(|(at, _)| *at <= flushed);
+            let ready = state.callbacks.drain(..n).collect();
             (covered, ready)
         };
         for (_, waiter) in covered {
@@ -217,7 +237,10 @@ impl FlushControl {
 
     /// Flushes the log, updating the control; poisons on failure.
     fn flush_once(&self, log: &CommitLog) -> bool {
-        match log.flush() {
+        let started = Instant::now();
+        let outcome = log.flush();
+        self.sync_time_ns.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        match outcome {
             Ok(flushed) => {
                 self.flush_count.fetch_add(1, Ordering::Relaxed);
                 self.flushed(flushed);
@@ -236,8 +259,10 @@ impl FlushControl {
             {
                 let mut state = self.lock();
                 while state.requested <= state.flushed && !state.shutdown {
+                    state.flusher_idle = true;
                     state =
                         self.wake.wait_timeout(state, Duration::from_millis(10)).unwrap_or_else(|p| p.into_inner()).0;
+                    state.flusher_idle = false;
                     // Appends that did not ask to wait are flushed within 10 ms too.
                     if log.max_offset() > state.flushed {
                         break;
