@@ -8,6 +8,7 @@
 mod admin;
 mod broker_stats;
 mod client;
+mod durable;
 mod end_transaction;
 mod forward;
 mod lock;

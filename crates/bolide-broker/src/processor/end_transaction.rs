@@ -58,7 +58,7 @@ pub(super) async fn end_transaction(
         Err((code, remark)) => return Ok(fail(&request, code, remark)),
     };
     // The op record is appended after the commit copy, so its durability covers both.
-    match durable.await.unwrap_or(Err(StoreError::Closed)) {
+    match super::durable::within(durable, state.store.config().sync_flush_timeout).await {
         Ok(()) | Err(StoreError::FlushTimeout { .. }) => {}
         Err(err) => {
             warn!(group = %header.producer_group, error = %err, "transaction {kind} stored but not durable");

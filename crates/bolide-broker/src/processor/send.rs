@@ -6,7 +6,7 @@
 //! record is then built from the header and body (the broker adds `CLUSTER`, and `UNIQ_KEY` when
 //! missing), rerouted to the schedule topic when it carries a delay level, or to the group's DLQ
 //! when a `%RETRY%` message has used up its reconsume times, and appended. Under SYNC_FLUSH the
-//! answer waits for the disk without holding a thread.
+//! answer waits for the disk without holding a thread, at most `syncFlushTimeout` ([`super::durable`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -104,7 +104,7 @@ async fn send(
         Err(err) => return Ok(store_refusal(&request, &header.topic, &err)),
     };
     state.stats.record_put(&header.topic, appended.message_count as u64, appended.size_bytes);
-    let durable = receiver.await.unwrap_or(Err(StoreError::Closed));
+    let durable = super::durable::within(receiver, state.store.config().sync_flush_timeout).await;
     let response_header = response_header(&state, &prepared, &records, &appended);
     match durable {
         Ok(()) => Ok(RemotingCommand::response_to(&request, ResponseCode::SUCCESS).with_header(&response_header)),

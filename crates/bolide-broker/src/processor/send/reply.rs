@@ -161,7 +161,7 @@ async fn store_reply(
         }
     };
     state.stats.record_put(&header.topic, appended.message_count as u64, appended.size_bytes);
-    match receiver.await.unwrap_or(Err(StoreError::Closed)) {
+    match super::super::durable::within(receiver, state.store.config().sync_flush_timeout).await {
         Ok(()) | Err(StoreError::FlushTimeout { .. }) => Some(response_header(state, &prepared, &records, &appended)),
         Err(err) => {
             warn!(topic = %header.topic, error = %err, "reply not stored");
