@@ -117,7 +117,7 @@ impl RemotingCommand {
     }
 
     /// Sets one extra `extFields` entry.
-    pub fn with_ext(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_ext(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         self.ext_fields.get_or_insert_with(ExtFields::new).insert(key, value);
         self
     }
