@@ -64,6 +64,18 @@ fn decode_ext(bytes: &[u8]) -> Result<ExtFields, BinaryHeaderError> {
     Ok(fields)
 }
 
+/// Whether `command` travels unchanged in the binary form: `code` and `version` fit 16 bits, and
+/// no empty remark, ext key or ext value would turn into a null. A sender that prefers the binary
+/// form uses JSON for the commands that fail this (the POP family, an empty `properties`).
+pub fn can_carry(command: &RemotingCommand) -> bool {
+    i16::try_from(command.code).is_ok()
+        && i16::try_from(command.version).is_ok()
+        && command.remark.as_ref().is_none_or(|remark| !remark.is_empty())
+        && command.ext_fields.as_ref().is_none_or(|fields| {
+            fields.iter().all(|(key, value)| !key.is_empty() && key.len() <= i16::MAX as usize && !value.is_empty())
+        })
+}
+
 /// Appends the binary header of `command` to `out`.
 ///
 /// # Errors
@@ -210,6 +222,16 @@ mod tests {
     #[test]
     fn pop_codes_do_not_fit() {
         let command = RemotingCommand::request(RequestCode::POP_MESSAGE);
+        assert!(!can_carry(&command));
         assert!(encode(&command, &mut BytesMut::new()).is_err());
+    }
+
+    #[test]
+    fn empty_text_cannot_be_carried() {
+        let command = RemotingCommand::request(RequestCode::SEND_MESSAGE_V2).with_ext("b", "T");
+        assert!(can_carry(&command));
+        assert!(!can_carry(&command.clone().with_ext("i", "")));
+        assert!(!can_carry(&command.clone().with_remark("")));
+        assert!(can_carry(&command.with_remark("r")));
     }
 }

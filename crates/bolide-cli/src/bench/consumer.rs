@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use bolide_client::{ClientConfig, ConsumeFrom, PullConsumer, PullConsumerOptions};
+use bolide_client::{ConsumeFrom, PullConsumer, PullConsumerOptions};
 use serde_json::json;
 
 use super::report::{Stats, Summary};
@@ -14,7 +14,7 @@ use super::{error_chain, print_summary, seconds_flag, spawn_live_lines, wait_for
 
 pub async fn run(args: ConsumerArgs) -> anyhow::Result<()> {
     let idle_limit = args.idle_secs.map(|seconds| seconds_flag(seconds, "--idle")).transpose()?;
-    let config = ClientConfig::new(&args.common.namesrv);
+    let config = args.common.client_config();
     let options =
         PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new(&args.group) };
     let mut consumer = PullConsumer::with_options(config, options).await.context("start the consumer")?;
