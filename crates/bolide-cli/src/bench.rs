@@ -65,6 +65,16 @@ struct CommonArgs {
     /// Print the final summary as one JSON object on stdout (live lines go to stderr).
     #[arg(long)]
     json: bool,
+    /// Request header form, JSON or ROCKETMQ (the Java client's `rocketmq.serialize.type`).
+    #[arg(long = "serialize-type", value_name = "TYPE", default_value_t = bolide_client::DEFAULT_SERIALIZE_TYPE)]
+    serialize_type: bolide_client::SerializeType,
+}
+
+impl CommonArgs {
+    /// The client configuration these flags describe.
+    fn client_config(&self) -> bolide_client::ClientConfig {
+        bolide_client::ClientConfig::new(&self.namesrv).with_serialize_type(self.serialize_type)
+    }
 }
 
 /// How messages are sent: shared by `producer` and `e2e`.

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use bolide_protocol::SerializeType;
+
 use crate::error::ClientError;
 
 /// The Java client's RPC timeout (`sendMsgTimeout`, `mqClientApiTimeout`).
@@ -10,6 +12,11 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 pub const DEFAULT_ROUTE_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 /// `heartbeatBrokerInterval`.
 pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How request headers are written unless [`ClientConfig::with_serialize_type`] says otherwise:
+/// the `ROCKETMQ` binary form, which costs both the client and the broker less per request than
+/// JSON (`docs/PERFORMANCE.md`, "Client and bench"). Java clients default to JSON.
+pub const DEFAULT_SERIALIZE_TYPE: SerializeType = SerializeType::RocketMq;
 
 /// Settings shared by producers and consumers.
 ///
@@ -29,6 +36,7 @@ pub struct ClientConfig {
     request_timeout: Duration,
     route_refresh_interval: Duration,
     heartbeat_interval: Duration,
+    serialize_type: SerializeType,
 }
 
 impl ClientConfig {
@@ -43,6 +51,7 @@ impl ClientConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             route_refresh_interval: DEFAULT_ROUTE_REFRESH_INTERVAL,
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            serialize_type: DEFAULT_SERIALIZE_TYPE,
         }
     }
 
@@ -75,6 +84,16 @@ impl ClientConfig {
         self
     }
 
+    /// Sets how request headers are written: the `ROCKETMQ` binary form (the default) or JSON
+    /// (the Java client's `rocketmq.serialize.type`). Requests the binary form cannot carry
+    /// unchanged (POP codes above 32767, empty field values) go as JSON; servers answer in JSON
+    /// either way, and Bolide and Apache RocketMQ brokers accept both.
+    #[must_use]
+    pub fn with_serialize_type(mut self, serialize_type: SerializeType) -> Self {
+        self.serialize_type = serialize_type;
+        self
+    }
+
     /// The NameServer addresses, in the order they are tried.
     pub fn name_servers(&self) -> &[String] {
         &self.name_servers
@@ -98,6 +117,11 @@ impl ClientConfig {
     /// The heartbeat interval.
     pub fn heartbeat_interval(&self) -> Duration {
         self.heartbeat_interval
+    }
+
+    /// How request headers are written.
+    pub fn serialize_type(&self) -> SerializeType {
+        self.serialize_type
     }
 
     pub(crate) fn validate(&self) -> Result<(), ClientError> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bolide_protocol::body::{HeartbeatData, TopicRouteData};
 use bolide_protocol::header::{GetRouteInfoRequestHeader, HeartbeatRequestHeader, UnregisterClientRequestHeader};
 use bolide_protocol::json::{self, KeyStyle};
-use bolide_protocol::{LanguageCode, RemotingCommand, RequestCode, ResponseCode};
+use bolide_protocol::{binary_header, LanguageCode, RemotingCommand, RequestCode, ResponseCode, SerializeType};
 use bolide_remoting::{ClientConfig as RemotingConfig, ProcessorRegistry, RemotingClient};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -92,6 +92,16 @@ impl Instance {
         self.local_ip
     }
 
+    /// Sets what every request of this client carries: the language, and the configured header
+    /// form when that form can carry the request.
+    fn stamp(&self, request: &mut RemotingCommand) {
+        request.language = LanguageCode::Rust;
+        request.serialize_type = match self.config.serialize_type() {
+            SerializeType::RocketMq if binary_header::can_carry(request) => SerializeType::RocketMq,
+            _ => SerializeType::Json,
+        };
+    }
+
     /// Sends `request` to `addr` and waits for the response, whatever its code.
     pub(crate) async fn invoke(
         &self,
@@ -102,7 +112,7 @@ impl Instance {
         if self.shutdown.is_cancelled() {
             return Err(ClientError::Shutdown);
         }
-        request.language = LanguageCode::Rust;
+        self.stamp(&mut request);
         self.remoting
             .invoke(addr, request, timeout)
             .await
@@ -119,7 +129,7 @@ impl Instance {
         if self.shutdown.is_cancelled() {
             return Err(ClientError::Shutdown);
         }
-        request.language = LanguageCode::Rust;
+        self.stamp(&mut request);
         self.remoting
             .invoke_oneway(addr, request, timeout)
             .await

@@ -54,7 +54,11 @@ mod route;
 
 pub use bolide_protocol::body::MessageModel;
 pub use bolide_protocol::body::MessageQueue;
-pub use config::{ClientConfig, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROUTE_REFRESH_INTERVAL};
+pub use bolide_protocol::SerializeType;
+pub use config::{
+    ClientConfig, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_ROUTE_REFRESH_INTERVAL,
+    DEFAULT_SERIALIZE_TYPE,
+};
 pub use consumer::push::{
     ConcurrentListener, ConsumeConcurrentlyStatus, ConsumeContext, ConsumeOrderlyStatus, Expression, Listener,
     ListenerFuture, OrderlyListener, PushConsumer, PushConsumerOptions, PushConsumerStats, DEFAULT_CONSUME_CONCURRENCY,

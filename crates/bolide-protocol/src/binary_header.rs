@@ -48,20 +48,32 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, BinaryHeaderError> {
 
 fn decode_ext(bytes: &[u8]) -> Result<ExtFields, BinaryHeaderError> {
     let mut reader = Reader { bytes, offset: 0 };
-    let mut fields = ExtFields::new();
+    let mut fields = ExtFields::with_capacity(16, bytes.len());
     while reader.offset < bytes.len() {
         let key_length = reader.i16("ext key length")?;
         let key_length = usize::try_from(key_length)
             .map_err(|_| BinaryHeaderError::NegativeLength { field: "ext key", length: i64::from(key_length) })?;
-        let key = reader.string("ext key", key_length)?;
+        let key = reader.str("ext key", key_length)?;
         let value_length = reader.length_i32("ext value")?;
-        let value = reader.string("ext value", value_length)?;
+        let value = reader.str("ext value", value_length)?;
         // Java keeps the key with a null value, which then reads as absent; dropping it is the same.
-        if let (Some(key), Some(value)) = (key, value) {
+        if !key.is_empty() && !value.is_empty() {
             fields.insert(key, value);
         }
     }
     Ok(fields)
+}
+
+/// Whether `command` travels unchanged in the binary form: `code` and `version` fit 16 bits, and
+/// no empty remark, ext key or ext value would turn into a null. A sender that prefers the binary
+/// form uses JSON for the commands that fail this (the POP family, an empty `properties`).
+pub fn can_carry(command: &RemotingCommand) -> bool {
+    i16::try_from(command.code).is_ok()
+        && i16::try_from(command.version).is_ok()
+        && command.remark.as_ref().is_none_or(|remark| !remark.is_empty())
+        && command.ext_fields.as_ref().is_none_or(|fields| {
+            fields.iter().all(|(key, value)| !key.is_empty() && key.len() <= i16::MAX as usize && !value.is_empty())
+        })
 }
 
 /// Appends the binary header of `command` to `out`.
@@ -144,14 +156,15 @@ impl<'a> Reader<'a> {
         usize::try_from(length).map_err(|_| BinaryHeaderError::NegativeLength { field, length: i64::from(length) })
     }
 
-    fn string(&mut self, field: &'static str, length: usize) -> Result<Option<String>, BinaryHeaderError> {
-        if length == 0 {
-            return Ok(None);
-        }
+    /// A string, empty for null (length 0).
+    fn str(&mut self, field: &'static str, length: usize) -> Result<&'a str, BinaryHeaderError> {
         let bytes = self.take(field, length)?;
-        std::str::from_utf8(bytes)
-            .map(|text| Some(text.to_owned()))
-            .map_err(|_| BinaryHeaderError::InvalidUtf8 { field })
+        std::str::from_utf8(bytes).map_err(|_| BinaryHeaderError::InvalidUtf8 { field })
+    }
+
+    fn string(&mut self, field: &'static str, length: usize) -> Result<Option<String>, BinaryHeaderError> {
+        let text = self.str(field, length)?;
+        Ok((!text.is_empty()).then(|| text.to_owned()))
     }
 }
 
@@ -209,6 +222,16 @@ mod tests {
     #[test]
     fn pop_codes_do_not_fit() {
         let command = RemotingCommand::request(RequestCode::POP_MESSAGE);
+        assert!(!can_carry(&command));
         assert!(encode(&command, &mut BytesMut::new()).is_err());
+    }
+
+    #[test]
+    fn empty_text_cannot_be_carried() {
+        let command = RemotingCommand::request(RequestCode::SEND_MESSAGE_V2).with_ext("b", "T");
+        assert!(can_carry(&command));
+        assert!(!can_carry(&command.clone().with_ext("i", "")));
+        assert!(!can_carry(&command.clone().with_remark("")));
+        assert!(can_carry(&command.with_remark("r")));
     }
 }

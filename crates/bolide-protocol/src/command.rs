@@ -44,6 +44,33 @@ impl SerializeType {
             _ => None,
         }
     }
+
+    /// The Java enum name, as in `rocketmq.serialize.type` and `serializeTypeCurrentRPC`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SerializeType::Json => "JSON",
+            SerializeType::RocketMq => "ROCKETMQ",
+        }
+    }
+
+    /// Reads a Java enum name, ignoring ASCII case; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [SerializeType::Json, SerializeType::RocketMq].into_iter().find(|kind| kind.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl std::fmt::Display for SerializeType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for SerializeType {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::from_name(name).ok_or_else(|| format!("unknown serialize type {name:?} (expected JSON or ROCKETMQ)"))
+    }
 }
 
 /// A request or a response.
@@ -117,7 +144,7 @@ impl RemotingCommand {
     }
 
     /// Sets one extra `extFields` entry.
-    pub fn with_ext(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_ext(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         self.ext_fields.get_or_insert_with(ExtFields::new).insert(key, value);
         self
     }
@@ -183,6 +210,14 @@ mod tests {
         assert_eq!(response.flag, FLAG_RESPONSE);
         assert!(response.is_response() && !response.is_oneway());
         assert!(request.is_oneway() && !request.is_response());
+    }
+
+    #[test]
+    fn serialize_type_names_follow_java() {
+        assert_eq!(SerializeType::from_name("rocketmq"), Some(SerializeType::RocketMq));
+        assert_eq!("JSON".parse::<SerializeType>(), Ok(SerializeType::Json));
+        assert!("XML".parse::<SerializeType>().unwrap_err().contains("ROCKETMQ"));
+        assert_eq!(SerializeType::RocketMq.to_string(), "ROCKETMQ");
     }
 
     #[test]

@@ -4,225 +4,224 @@
 //! or an ordinal, ext values as strings, numbers or booleans, unknown keys are ignored and
 //! trailing whitespace is fine. Encoding is what the Java servers write: compact, keys sorted,
 //! numbers as numbers, every ext value a string, null fields omitted.
+//!
+//! Both directions are written by hand for this one shape rather than through serde: the decoder
+//! ([`reader`]) borrows keys and puts values straight into the [`ExtFields`] buffer, so a header
+//! costs a fixed few allocations instead of two per field (`docs/PERFORMANCE.md`, "Protocol
+//! codec").
 
-use std::fmt;
-use std::io::Write;
+mod reader;
 
 use bytes::{BufMut, BytesMut};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
 
-use crate::command::{RemotingCommand, SerializeType};
+use crate::code::RequestCode;
+use crate::command::RemotingCommand;
 use crate::ext_fields::ExtFields;
 use crate::language::LanguageCode;
+use reader::{Reader, Value};
 
 /// Decodes a JSON header; the body is attached by the caller.
 ///
 /// # Errors
-/// The `serde_json` error for invalid JSON, invalid UTF-8 or a field of the wrong shape.
+/// A `serde_json` error naming the byte offset for invalid JSON, invalid UTF-8, a repeated key
+/// or a field of the wrong shape.
 pub fn decode(header: &[u8]) -> Result<RemotingCommand, serde_json::Error> {
-    // serde would also build the struct from an array; a header is always an object.
-    if header.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(de::Error::custom("a JSON header must be an object"));
-    }
-    let raw: RawHeader = serde_json::from_slice(header)?;
-    Ok(RemotingCommand {
-        code: raw.code.0,
-        language: raw.language.0.unwrap_or(LanguageCode::Java),
-        version: raw.version.0,
-        opaque: raw.opaque.0,
-        flag: raw.flag.0,
-        remark: raw.remark,
-        ext_fields: raw.ext_fields.map(|fields| fields.0),
-        body: None,
-        serialize_type: SerializeType::Json,
-    })
-}
-
-/// Appends the JSON header of `command` to `out`.
-pub fn encode(command: &RemotingCommand, out: &mut BytesMut) {
-    let mut out = out.writer();
-    write_header(command, &mut out).expect("writing to a BytesMut cannot fail");
-}
-
-/// Keys in fastjson's (alphabetical) order, compact.
-fn write_header(command: &RemotingCommand, out: &mut impl Write) -> std::io::Result<()> {
-    write!(out, "{{\"code\":{}", command.code)?;
-    if let Some(fields) = &command.ext_fields {
-        out.write_all(b",\"extFields\":{")?;
-        for (index, (key, value)) in fields.iter().enumerate() {
-            if index > 0 {
-                out.write_all(b",")?;
+    let mut reader = Reader::new(header);
+    reader.expect(b'{', "a JSON header must be an object")?;
+    let mut command = RemotingCommand::request(RequestCode(0));
+    command.version = 0;
+    let mut language = None;
+    let mut seen = 0u8;
+    if !reader.eat(b'}') {
+        loop {
+            let key = reader.key()?;
+            let (bit, result) = match key.as_ref() {
+                "code" => (1, lenient_i32(&mut reader).map(|v| command.code = v)),
+                "language" => (2, lenient_language(&mut reader).map(|v| language = v)),
+                "version" => (4, lenient_i32(&mut reader).map(|v| command.version = v)),
+                "opaque" => (8, lenient_i32(&mut reader).map(|v| command.opaque = v)),
+                "flag" => (16, lenient_i32(&mut reader).map(|v| command.flag = v)),
+                "remark" => (32, remark(&mut reader).map(|v| command.remark = v)),
+                "extFields" => (64, ext_fields(&mut reader).map(|v| command.ext_fields = v)),
+                _ => (0, reader.skip_value(1)),
+            };
+            result?;
+            if seen & bit != 0 {
+                return Err(reader.error(&format!("duplicate field `{key}`")));
             }
-            write_string(out, key)?;
-            out.write_all(b":")?;
-            write_string(out, value)?;
+            seen |= bit;
+            if !reader.next_member(b'}')? {
+                break;
+            }
         }
-        out.write_all(b"}")?;
     }
-    write!(out, ",\"flag\":{},\"language\":", command.flag)?;
-    match command.language.name() {
-        Some(name) => write_string(out, name)?,
-        None => write!(out, "{}", command.language.value())?,
+    if !reader.at_end() {
+        return Err(reader.error("trailing characters"));
     }
-    write!(out, ",\"opaque\":{}", command.opaque)?;
-    if let Some(remark) = &command.remark {
-        out.write_all(b",\"remark\":")?;
-        write_string(out, remark)?;
-    }
-    write!(out, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":{}}}", command.version)
-}
-
-fn write_string(out: &mut impl Write, text: &str) -> std::io::Result<()> {
-    serde_json::to_writer(out, text).map_err(std::io::Error::other)
-}
-
-#[derive(Deserialize)]
-struct RawHeader {
-    #[serde(default)]
-    code: LenientI32,
-    #[serde(default)]
-    language: LenientLanguage,
-    #[serde(default)]
-    version: LenientI32,
-    #[serde(default)]
-    opaque: LenientI32,
-    #[serde(default)]
-    flag: LenientI32,
-    #[serde(default)]
-    remark: Option<String>,
-    #[serde(default, rename = "extFields")]
-    ext_fields: Option<LenientExtFields>,
+    command.language = language.unwrap_or(LanguageCode::Java);
+    Ok(command)
 }
 
 /// An `i32` given as a number or a numeric string; `null` reads as 0.
-#[derive(Default)]
-struct LenientI32(i32);
-
-impl<'de> Deserialize<'de> for LenientI32 {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LenientI32;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a 32-bit integer or a numeric string")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientI32, E> {
-                i32::try_from(v).map(LenientI32).map_err(|_| E::custom(format!("{v} is out of i32 range")))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientI32, E> {
-                i32::try_from(v).map(LenientI32).map_err(|_| E::custom(format!("{v} is out of i32 range")))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientI32, E> {
-                v.trim().parse().map(LenientI32).map_err(|_| E::custom(format!("{v:?} is not an i32")))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<LenientI32, E> {
-                Ok(LenientI32(0))
-            }
+fn lenient_i32(reader: &mut Reader<'_>) -> Result<i32, serde_json::Error> {
+    let value = match reader.value()? {
+        Value::Null => return Ok(0),
+        Value::Number(number) => number.as_i64().ok_or_else(|| reader.error("expected an i32, found a float"))?,
+        Value::String(text) => {
+            return text.trim().parse().map_err(|_| reader.error(&format!("{text:?} is not an i32")));
         }
-        deserializer.deserialize_any(V)
-    }
+        _ => return Err(reader.error("expected an i32 or a numeric string")),
+    };
+    i32::try_from(value).map_err(|_| reader.error(&format!("{value} is out of i32 range")))
 }
 
 /// `language` as an enum name or an ordinal; an unknown name reads as `None` (Java: null).
-#[derive(Default)]
-struct LenientLanguage(Option<LanguageCode>);
-
-impl<'de> Deserialize<'de> for LenientLanguage {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LenientLanguage;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a language name or ordinal")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientLanguage, E> {
-                Ok(LenientLanguage(u8::try_from(v).ok().map(LanguageCode::from_value)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientLanguage, E> {
-                Ok(LenientLanguage(u8::try_from(v).ok().map(LanguageCode::from_value)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientLanguage, E> {
-                Ok(LenientLanguage(LanguageCode::from_name(v)))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<LenientLanguage, E> {
-                Ok(LenientLanguage(None))
-            }
-        }
-        deserializer.deserialize_any(V)
+fn lenient_language(reader: &mut Reader<'_>) -> Result<Option<LanguageCode>, serde_json::Error> {
+    match reader.value()? {
+        Value::Null => Ok(None),
+        Value::Number(number) => match number.as_i64() {
+            Some(value) => Ok(u8::try_from(value).ok().map(LanguageCode::from_value)),
+            None => Err(reader.error("expected a language ordinal, found a float")),
+        },
+        Value::String(name) => Ok(LanguageCode::from_name(&name)),
+        _ => Err(reader.error("expected a language name or ordinal")),
     }
 }
 
-/// `extFields` whose values may be strings, numbers or booleans (ali-ons, C++); nulls are dropped.
-struct LenientExtFields(ExtFields);
-
-impl<'de> Deserialize<'de> for LenientExtFields {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = LenientExtFields;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of header fields")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LenientExtFields, A::Error> {
-                let mut fields = ExtFields::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if let ExtValue(Some(value)) = map.next_value::<ExtValue>()? {
-                        fields.insert(key, value);
-                    }
-                }
-                Ok(LenientExtFields(fields))
-            }
-        }
-        deserializer.deserialize_map(V)
+fn remark(reader: &mut Reader<'_>) -> Result<Option<String>, serde_json::Error> {
+    match reader.value()? {
+        Value::Null => Ok(None),
+        Value::String(text) => Ok(Some(text.into_owned())),
+        _ => Err(reader.error("expected the remark string")),
     }
 }
 
-/// One ext value in its Java string form; `None` for null.
-struct ExtValue(Option<String>);
-
-impl<'de> Deserialize<'de> for ExtValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ExtValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<ExtValue, E> {
-                Ok(ExtValue(None))
-            }
-            // Nested objects or arrays have no string form in Java's header map; keep their text
-            // out rather than failing the whole command.
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtValue, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(ExtValue(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ExtValue, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(ExtValue(None))
-            }
-        }
-        deserializer.deserialize_any(V)
+/// `extFields` whose values may be strings, numbers or booleans (ali-ons, C++); nulls are
+/// dropped, and so are nested objects or arrays, which have no string form in Java's header map
+/// (their text is kept out rather than failing the whole command).
+fn ext_fields(reader: &mut Reader<'_>) -> Result<Option<ExtFields>, serde_json::Error> {
+    match reader.value()? {
+        Value::Null => return Ok(None),
+        Value::ObjectStart => {}
+        _ => return Err(reader.error("expected the extFields object")),
     }
+    let mut fields = ExtFields::with_capacity(16, 256);
+    if reader.eat(b'}') {
+        return Ok(Some(fields));
+    }
+    loop {
+        let key = reader.key()?;
+        fields.try_insert_with(&key, |text| ext_value(reader, text))?;
+        if !reader.next_member(b'}')? {
+            return Ok(Some(fields));
+        }
+    }
+}
+
+/// Appends one ext value in its Java string form to `text`; `false` when it has none.
+fn ext_value(reader: &mut Reader<'_>, text: &mut String) -> Result<bool, serde_json::Error> {
+    if reader.eat(b'"') {
+        reader.string_into(text)?;
+        return Ok(true);
+    }
+    match reader.value()? {
+        Value::Number(number) => number.write_display(text),
+        Value::Bool(value) => text.push_str(if value { "true" } else { "false" }),
+        Value::String(value) => text.push_str(&value),
+        container @ (Value::ObjectStart | Value::ArrayStart) => {
+            reader.skip_container(&container, 2)?;
+            return Ok(false);
+        }
+        Value::Null => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Appends the JSON header of `command` to `out`: keys in fastjson's (alphabetical) order,
+/// compact.
+pub fn encode(command: &RemotingCommand, out: &mut BytesMut) {
+    out.put_slice(b"{\"code\":");
+    put_i32(out, command.code);
+    if let Some(fields) = &command.ext_fields {
+        out.put_slice(b",\"extFields\":{");
+        for (index, (key, value)) in fields.iter().enumerate() {
+            if index > 0 {
+                out.put_u8(b',');
+            }
+            put_string(out, key);
+            out.put_u8(b':');
+            put_string(out, value);
+        }
+        out.put_u8(b'}');
+    }
+    out.put_slice(b",\"flag\":");
+    put_i32(out, command.flag);
+    out.put_slice(b",\"language\":");
+    match command.language.name() {
+        Some(name) => put_string(out, name),
+        None => put_i32(out, i32::from(command.language.value())),
+    }
+    out.put_slice(b",\"opaque\":");
+    put_i32(out, command.opaque);
+    if let Some(remark) = &command.remark {
+        out.put_slice(b",\"remark\":");
+        put_string(out, remark);
+    }
+    out.put_slice(b",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+    put_i32(out, command.version);
+    out.put_u8(b'}');
+}
+
+/// Writes an integer in decimal.
+fn put_i32(out: &mut BytesMut, value: i32) {
+    let mut digits = [0u8; 11];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    out.put_slice(&digits[at..]);
+}
+
+/// Writes a JSON string exactly as serde_json does: `"` and `\\` escaped, control characters as
+/// `\b \t \n \f \r` or `\u00xx`, everything else (non-ASCII included) as is.
+fn put_string(out: &mut BytesMut, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.put_u8(b'"');
+    let mut clean_from = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            b'\t' => b't',
+            b'\n' => b'n',
+            0x0c => b'f',
+            b'\r' => b'r',
+            0x00..=0x1f => b'u',
+            _ => continue,
+        };
+        out.put_slice(&bytes[clean_from..index]);
+        clean_from = index + 1;
+        if short == b'u' {
+            out.put_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]]);
+        } else {
+            out.put_slice(&[b'\\', short]);
+        }
+    }
+    out.put_slice(&bytes[clean_from..]);
+    out.put_u8(b'"');
 }
 
 #[cfg(test)]
@@ -286,5 +285,74 @@ mod tests {
         assert!(decode(b"[]").is_err());
         assert!(decode(b"{\"code\":99999999999}").is_err());
         assert!(decode(&[b'{', 0xff, b'}']).is_err());
+    }
+
+    #[test]
+    fn escapes_whitespace_and_unknown_values() {
+        let text = concat!(
+            r#" {"co\u0064e" : "12" , "other":{"x":[1,{"y":null},"\""]},"#,
+            "\n",
+            r#""extFields":{"a\/b":"\u00e9\ud83d\ude00\t","n":-3,"big":18446744073709551616,"#,
+            r#""e":1e2,"nested":{"z":[]},"list":[1]},"remark":"r\""}"#,
+            "\r\n"
+        );
+        let command = decode(text.as_bytes()).unwrap();
+        assert_eq!(command.code, 12);
+        assert_eq!(command.remark.as_deref(), Some("r\""));
+        assert_eq!(command.ext("a/b"), Some("\u{e9}\u{1f600}\t"));
+        assert_eq!(command.ext("n"), Some("-3"));
+        assert_eq!(command.ext("big"), Some("18446744073709552000"));
+        assert_eq!(command.ext("e"), Some("100"));
+        assert_eq!(command.ext("nested"), None);
+        assert_eq!(command.ext("list"), None);
+        // The last of repeated ext keys wins; a later null leaves the earlier value.
+        let repeated = decode(br#"{"extFields":{"k":"1","k":"2","j":"x","j":null}}"#).unwrap();
+        assert_eq!((repeated.ext("k"), repeated.ext("j")), (Some("2"), Some("x")));
+    }
+
+    #[test]
+    fn rejects_what_serde_json_rejects() {
+        for bad in [
+            &br#"{"code":1,"code":2}"#[..],
+            br#"{"code":1.5}"#,
+            br#"{"code":true}"#,
+            br#"{"remark":5}"#,
+            br#"{"extFields":[]}"#,
+            br#"{"extFields":{"a":"\ud800"}}"#,
+            br#"{"extFields":{"a":"\udc00x"}}"#,
+            br#"{"extFields":{"a":"\q"}}"#,
+            b"{\"extFields\":{\"a\":\"tab\there\"}}",
+            br#"{"code":01}"#,
+            br#"{"code":-}"#,
+            br#"{"code":1.}"#,
+            br#"{"code":1,}"#,
+            br#"{"code":1} x"#,
+            br#"{"x":nul}"#,
+            br#"{"x":"unterminated}"#,
+            br#"{code:1}"#,
+            b"",
+            b"   ",
+        ] {
+            assert!(decode(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        let deep = format!("{{\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(decode(deep.as_bytes()).is_err(), "nesting is bounded");
+        let fine = format!("{{\"x\":{}{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(decode(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn strings_and_numbers_are_written_as_serde_json_writes_them() {
+        let every_byte: String = (0u8..0x80).map(char::from).chain("é€😀".chars()).collect();
+        for text in ["", "plain", "a\"b\\c/d", every_byte.as_str()] {
+            let mut out = BytesMut::new();
+            put_string(&mut out, text);
+            assert_eq!(&out[..], serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+        for value in [0, 7, -1, 10, 479, i32::MAX, i32::MIN] {
+            let mut out = BytesMut::new();
+            put_i32(&mut out, value);
+            assert_eq!(&out[..], value.to_string().as_bytes());
+        }
     }
 }

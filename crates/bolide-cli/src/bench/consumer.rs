@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use bolide_client::{ClientConfig, ConsumeFrom, MessageQueue, PullConsumer, PullConsumerOptions};
+use bolide_client::{ConsumeFrom, MessageQueue, PullConsumer, PullConsumerOptions};
 use serde_json::json;
 use tokio::task::JoinSet;
 
@@ -97,7 +97,7 @@ pub async fn run(args: ConsumerArgs) -> anyhow::Result<()> {
 }
 
 async fn start_consumer(args: &ConsumerArgs) -> anyhow::Result<PullConsumer> {
-    let config = ClientConfig::new(&args.common.namesrv);
+    let config = args.common.client_config();
     let options =
         PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new(&args.group) };
     PullConsumer::with_options(config, options).await.context("start the consumer")

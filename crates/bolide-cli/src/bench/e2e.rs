@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use bolide_client::{ClientConfig, ConsumeFrom, Message, PullConsumer, PullConsumerOptions};
+use bolide_client::{ConsumeFrom, Message, PullConsumer, PullConsumerOptions};
 use serde_json::json;
 
 use super::producer::{start_producer, Load, Stamp, STAMP_BYTES};
@@ -23,7 +23,7 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.send.size >= STAMP_BYTES, "-s must be at least {STAMP_BYTES} bytes in e2e (the send stamp)");
     let drain = seconds_flag(args.drain_secs, "--drain")?;
     let topic = args.common.topic.as_str();
-    let producer = start_producer(&args.common.namesrv, PRODUCER_GROUP).await?;
+    let producer = start_producer(args.common.client_config(), PRODUCER_GROUP).await?;
     // One unstamped send first: it creates the topic where the broker auto-creates topics, so
     // the consumer finds its queues before the measured sends start.
     producer
@@ -92,7 +92,7 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<()> {
 
 /// A consumer on every queue of `topic`, positioned at the queues' ends.
 async fn start_consumer(args: &E2eArgs, topic: &str) -> anyhow::Result<PullConsumer> {
-    let config = ClientConfig::new(&args.common.namesrv);
+    let config = args.common.client_config();
     let options =
         PullConsumerOptions { consume_from: ConsumeFrom::LastOffset, ..PullConsumerOptions::new(&args.group) };
     let mut consumer = PullConsumer::with_options(config, options).await.context("start the consumer")?;

@@ -20,7 +20,7 @@ pub const STAMP_BYTES: usize = 16;
 
 pub async fn run(args: ProducerArgs) -> anyhow::Result<()> {
     args.send.validate()?;
-    let producer = start_producer(&args.common.namesrv, &args.group).await?;
+    let producer = start_producer(args.common.client_config(), &args.group).await?;
     let stats = Arc::new(Stats::new());
     let stop = Stop::start(args.common.duration_secs)?;
     let done = Arc::new(AtomicBool::new(false));
@@ -42,13 +42,13 @@ pub async fn run(args: ProducerArgs) -> anyhow::Result<()> {
         "batch_size": args.send.batch_size,
         "async": args.send.pipelined,
         "rate": args.send.rate,
+        "serialize_type": args.common.serialize_type.name(),
     });
     print_summary(&summary, "sent", settings, args.common.json);
     Ok(())
 }
 
-pub async fn start_producer(namesrv: &str, group: &str) -> anyhow::Result<Producer> {
-    let config = ClientConfig::new(namesrv);
+pub async fn start_producer(config: ClientConfig, group: &str) -> anyhow::Result<Producer> {
     Producer::with_options(config, ProducerOptions::new(group)).await.context("start the producer")
 }
 

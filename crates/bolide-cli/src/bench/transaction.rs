@@ -10,8 +10,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use bolide_client::{
-    ClientConfig, ListenerError, Message, MessageExt, ProducerOptions, TransactionListener, TransactionProducer,
-    TransactionState,
+    ListenerError, Message, MessageExt, ProducerOptions, TransactionListener, TransactionProducer, TransactionState,
 };
 use serde_json::json;
 
@@ -56,7 +55,7 @@ pub(super) async fn run(args: ProducerArgs) -> anyhow::Result<()> {
     args.send.validate()?;
     anyhow::ensure!(args.send.batch_size == 1, "--transaction sends one message per transaction: -b must be 1");
     anyhow::ensure!(args.send.rate.is_none(), "--transaction does not take --rate");
-    let config = ClientConfig::new(&args.common.namesrv);
+    let config = args.common.client_config();
     let options = ProducerOptions::new(args.group.clone());
     let producer =
         TransactionProducer::with_options(config, options, CommitAtOnce).await.context("start the producer")?;
