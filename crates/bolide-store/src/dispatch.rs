@@ -5,7 +5,8 @@
 //! dispatches what it just published itself, right after the append (no hand-off to another
 //! thread, no wake-up per message); when another thread is dispatching at that moment, that one
 //! picks the new record up before it lets go. A background thread follows the commit log's
-//! published offset as a safety net (a failed step is retried there) and for catching up. Recovery
+//! published offset as a safety net, and takes the steps too slow for an appender: a failed step
+//! is retried there, and index file rolls (which sync the full file) happen there. Recovery
 //! runs the same per-record step over the records it re-scans. Consume queue writes of an offset
 //! already present are ignored, so dispatching a record twice is harmless.
 
@@ -53,6 +54,8 @@ pub(crate) struct Dispatcher {
     /// Held by whoever is dispatching (the dispatch thread or an appender): one at a time, in
     /// commit log order.
     busy: AtomicBool,
+    /// Set by a thread that found `busy` taken: the holder dispatches again after letting go.
+    missed: AtomicBool,
     /// Told about every new consume queue entry (set once, after recovery).
     arrivals: Arrivals,
 }
@@ -85,6 +88,7 @@ impl Dispatcher {
             progress_waiters: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             busy: AtomicBool::new(false),
+            missed: AtomicBool::new(false),
             arrivals: Arrivals::default(),
         }
     }
@@ -163,18 +167,22 @@ impl Dispatcher {
     pub(crate) fn try_dispatch(&self) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            // Orders the caller's publish before the flag test, and, on the other side, the
-            // release of the flag before the look at the commit log's end: whichever of two
-            // threads loses the race for the flag, the winner sees the loser's record.
+            // Sequentially consistent throughout: whichever of two threads loses the race for
+            // `busy`, either the loser's `missed` is seen by the holder after it lets go, or
+            // the loser sees `busy` free and tries again. The holder looks again only then, so
+            // it does not keep taking every new record from the appenders.
             fence(Ordering::SeqCst);
             if self.busy.swap(true, Ordering::SeqCst) {
-                return Ok(total);
+                self.missed.store(true, Ordering::SeqCst);
+                if self.busy.load(Ordering::SeqCst) {
+                    return Ok(total);
+                }
+                continue;
             }
             let result = self.dispatch_available();
             self.busy.store(false, Ordering::SeqCst);
-            fence(Ordering::SeqCst);
             total += result?;
-            if self.commit_log.max_offset() <= self.dispatched_offset() {
+            if !self.missed.swap(false, Ordering::SeqCst) {
                 return Ok(total);
             }
         }
@@ -257,11 +265,19 @@ impl Dispatcher {
         reached
     }
 
-    /// Dispatches what an append just published, on the appender's thread. A failure is left to
-    /// the dispatch thread, which retries and reports it.
-    pub(crate) fn dispatch_appended(&self) {
-        if let Err(err) = self.try_dispatch() {
-            tracing::debug!(error = %err, "dispatch after append failed; the dispatch thread retries");
+    /// Dispatches what an append just published, on the appender's thread. Returns `false` when
+    /// it left the work to the dispatch thread, which the caller then wakes: before an index file
+    /// roll (it syncs the full file) and after a failure (the thread retries and reports it).
+    pub(crate) fn dispatch_appended(&self) -> bool {
+        if self.index.as_ref().is_some_and(|index| index.roll_due()) {
+            return false;
+        }
+        match self.try_dispatch() {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::debug!(error = %err, "dispatch after append failed; the dispatch thread retries");
+                false
+            }
         }
     }
 

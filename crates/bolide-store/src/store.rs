@@ -133,7 +133,11 @@ impl MessageStore {
     fn append_unflushed(&self, records: &[MessageRecord<'_>]) -> Result<AppendResult, StoreError> {
         self.check_writable()?;
         let appended = self.inner.commit_log.append(records)?;
-        self.inner.dispatcher.dispatch_appended();
+        if !self.inner.dispatcher.dispatch_appended() {
+            if let Some(thread) = self.inner.dispatch_thread.get() {
+                thread.unpark();
+            }
+        }
         Ok(appended)
     }
 

@@ -255,6 +255,10 @@ fn appenders_dispatch_their_own_records() {
     use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().expect("tempdir");
     let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let p = props(Some("TagA"), Some("k"), None);
+    // The first index file is created by the dispatch thread (a roll is not an appender's job).
+    store.append(&record("Warm", 0, b"body", &p)).expect("append");
+    assert!(store.wait_dispatched(WAIT));
     let on_appender = Arc::new(Mutex::new((0u32, 0u32)));
     let seen = Arc::clone(&on_appender);
     let appender = std::thread::current().id();
@@ -266,7 +270,7 @@ fn appenders_dispatch_their_own_records() {
             counts.1 += 1;
         }
     })));
-    let p = props(Some("TagA"), Some("k"), None);
+    // 100 entries: the small index files (512 entries) do not fill up.
     for i in 0..100 {
         store.append(&record("Inline", i % 2, b"body", &p)).expect("append");
     }
