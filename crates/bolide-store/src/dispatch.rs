@@ -1,12 +1,16 @@
 //! Dispatch ("reput"): derive consume queue entries and index entries from the commit log.
 //!
-//! A background thread follows the commit log's published offset and, for each record in order,
-//! writes the consume queue entry (normal and commit-typed records) and the index entries
-//! (everything but rollback records). Recovery runs the same per-record step over the records it
-//! re-scans. Consume queue writes of an offset already present are ignored, so dispatching a
-//! record twice is harmless.
+//! For each record of the commit log in order, dispatch writes the consume queue entry (normal and
+//! commit-typed records) and the index entries (everything but rollback records). The appender
+//! dispatches what it just published itself, right after the append (no hand-off to another
+//! thread, no wake-up per message); when another thread is dispatching at that moment, that one
+//! picks the new record up before it lets go. A background thread follows the commit log's
+//! published offset as a safety net, and takes the steps too slow for an appender: a failed step
+//! is retried there, and index file rolls (which sync the full file) happen there. Recovery
+//! runs the same per-record step over the records it re-scans. Consume queue writes of an offset
+//! already present are ignored, so dispatching a record twice is harmless.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -24,9 +28,10 @@ pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 /// Bytes read per dispatch step.
 const DISPATCH_RUN_BYTES: u64 = 1024 * 1024;
 
-/// Called on the dispatch thread for every record that got a consume queue entry, once the entry
-/// is readable (RocketMQ's `MessageArrivingListener`): the broker wakes long-polling pulls with it.
-/// Keep it short; it runs once per message.
+/// Called for every record that got a consume queue entry, once the entry is readable (RocketMQ's
+/// `MessageArrivingListener`), on the thread that dispatched it: normally the appender (a broker
+/// runtime worker), else the dispatch thread. The broker wakes long-polling pulls with it. Keep it
+/// short and non-blocking; it runs once per message.
 pub type ArrivalListener = Arc<dyn Fn(&StoredMessage<'_>) + Send + Sync>;
 
 #[derive(Debug)]
@@ -42,11 +47,15 @@ pub(crate) struct Dispatcher {
     dispatched_timestamp_ms: AtomicI64,
     /// Wakes waiters of [`Dispatcher::wait_dispatched`].
     progress: (Mutex<()>, Condvar),
+    /// Threads in [`Dispatcher::wait_dispatched`]: without any, progress notifies nobody (a
+    /// notification costs a lock and a futex call, once per message when appenders dispatch).
+    progress_waiters: AtomicUsize,
     stop: AtomicBool,
-    /// True while the dispatch thread is (about to be) parked: appenders unpark it only then,
-    /// which saves a futex wake per append under load. A missed wake costs at most the 1 ms
-    /// park timeout.
-    idle: AtomicBool,
+    /// Held by whoever is dispatching (the dispatch thread or an appender): one at a time, in
+    /// commit log order.
+    busy: AtomicBool,
+    /// Set by a thread that found `busy` taken: the holder dispatches again after letting go.
+    missed: AtomicBool,
     /// Told about every new consume queue entry (set once, after recovery).
     arrivals: Arrivals,
 }
@@ -76,8 +85,10 @@ impl Dispatcher {
             dispatched_offset: AtomicU64::new(0),
             dispatched_timestamp_ms: AtomicI64::new(0),
             progress: (Mutex::new(()), Condvar::new()),
+            progress_waiters: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
-            idle: AtomicBool::new(false),
+            busy: AtomicBool::new(false),
+            missed: AtomicBool::new(false),
             arrivals: Arrivals::default(),
         }
     }
@@ -147,7 +158,38 @@ impl Dispatcher {
         message.store_timestamp_ms() + delay_ms.copied().unwrap_or(1_000)
     }
 
-    /// Dispatches everything published so far; returns the number of records dispatched.
+    /// Dispatches everything published so far unless another thread is dispatching; that one then
+    /// dispatches what was published before this call (it looks again after letting go). Returns
+    /// the number of records this call dispatched.
+    ///
+    /// # Errors
+    /// The first failed step; what was dispatched before it stays dispatched.
+    pub(crate) fn try_dispatch(&self) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            // Sequentially consistent throughout: whichever of two threads loses the race for
+            // `busy`, either the loser's `missed` is seen by the holder after it lets go, or
+            // the loser sees `busy` free and tries again. The holder looks again only then, so
+            // it does not keep taking every new record from the appenders.
+            fence(Ordering::SeqCst);
+            if self.busy.swap(true, Ordering::SeqCst) {
+                self.missed.store(true, Ordering::SeqCst);
+                if self.busy.load(Ordering::SeqCst) {
+                    return Ok(total);
+                }
+                continue;
+            }
+            let result = self.dispatch_available();
+            self.busy.store(false, Ordering::SeqCst);
+            total += result?;
+            if !self.missed.swap(false, Ordering::SeqCst) {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Dispatches everything published so far; returns the number of records dispatched. Callers
+    /// hold `busy`, or are the only thread left (close).
     pub(crate) fn dispatch_available(&self) -> Result<u64, StoreError> {
         let mut count = 0;
         loop {
@@ -155,80 +197,100 @@ impl Dispatcher {
             if offset >= self.commit_log.max_offset() {
                 break;
             }
-            let run = self.commit_log.published_run(offset, DISPATCH_RUN_BYTES)?;
-            if run.is_empty() {
-                // The writer is at the start of the next segment.
-                self.dispatched_offset.store(self.commit_log.segment_end(offset), Ordering::Release);
-                continue;
-            }
-            let mut at = 0usize;
-            while at < run.len() {
-                match Record::decode(&run[at..]) {
-                    Ok(Record::Message(message)) => {
-                        self.dispatch_record(&message)?;
-                        at += message.total_size();
-                        count += 1;
-                    }
-                    Ok(Record::Blank { .. }) => {
-                        self.dispatched_offset.store(self.commit_log.segment_end(offset), Ordering::Release);
-                        break;
-                    }
-                    // A partial record at the end of a bounded run: read it again from its start.
-                    Err(_) if (at as u64) > 0 => break,
-                    Err(err) => {
-                        tracing::error!(offset = offset + at as u64, error = %err, "undecodable record in the published commit log");
-                        return Err(StoreError::InvalidRecord { offset: offset + at as u64 });
-                    }
-                }
-                self.dispatched_offset.store(offset + at as u64, Ordering::Release);
-            }
+            let mut outcome = Ok(());
+            self.commit_log.with_published_run(offset, DISPATCH_RUN_BYTES, &mut |run| {
+                outcome = self.dispatch_run(offset, run, &mut count);
+            })?;
+            outcome?;
         }
-        if count > 0 {
+        if count > 0 && self.progress_waiters.load(Ordering::SeqCst) > 0 {
             let _guard = self.progress.0.lock().unwrap_or_else(|p| p.into_inner());
             self.progress.1.notify_all();
         }
         Ok(count)
     }
 
+    /// Dispatches the records of `run`, which starts at commit log offset `offset`, advancing
+    /// the dispatched offset record by record.
+    fn dispatch_run(&self, offset: u64, run: &[u8], count: &mut u64) -> Result<(), StoreError> {
+        if run.is_empty() {
+            // The writer is at the start of the next segment.
+            self.dispatched_offset.store(self.commit_log.segment_end(offset), Ordering::Release);
+            return Ok(());
+        }
+        let mut at = 0usize;
+        while at < run.len() {
+            match Record::decode(&run[at..]) {
+                Ok(Record::Message(message)) => {
+                    self.dispatch_record(&message)?;
+                    at += message.total_size();
+                    *count += 1;
+                }
+                Ok(Record::Blank { .. }) => {
+                    self.dispatched_offset.store(self.commit_log.segment_end(offset), Ordering::Release);
+                    return Ok(());
+                }
+                // A partial record at the end of a bounded run: read it again from its start.
+                Err(_) if (at as u64) > 0 => return Ok(()),
+                Err(err) => {
+                    tracing::error!(offset = offset + at as u64, error = %err, "undecodable record in the published commit log");
+                    return Err(StoreError::InvalidRecord { offset: offset + at as u64 });
+                }
+            }
+            self.dispatched_offset.store(offset + at as u64, Ordering::Release);
+        }
+        Ok(())
+    }
+
     /// Blocks until everything below `offset` is dispatched, or `timeout` passes. Returns whether
     /// it got there.
     pub(crate) fn wait_dispatched(&self, offset: u64, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
+        self.progress_waiters.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.progress.0.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
+        let reached = loop {
             if self.dispatched_offset() >= offset {
-                return true;
+                break true;
             }
             let now = Instant::now();
             if now >= deadline || self.stop.load(Ordering::Acquire) {
-                return false;
+                break false;
             }
+            // A notification missed between the check and the wait costs at most this.
             let wait = (deadline - now).min(Duration::from_millis(5));
             guard = self.progress.1.wait_timeout(guard, wait).unwrap_or_else(|p| p.into_inner()).0;
+        };
+        drop(guard);
+        self.progress_waiters.fetch_sub(1, Ordering::SeqCst);
+        reached
+    }
+
+    /// Dispatches what an append just published, on the appender's thread. Returns `false` when
+    /// it left the work to the dispatch thread, which the caller then wakes: before an index file
+    /// roll (it syncs the full file) and after a failure (the thread retries and reports it).
+    pub(crate) fn dispatch_appended(&self) -> bool {
+        if self.index.as_ref().is_some_and(|index| index.roll_due()) {
+            return false;
+        }
+        match self.try_dispatch() {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::debug!(error = %err, "dispatch after append failed; the dispatch thread retries");
+                false
+            }
         }
     }
 
-    /// The dispatch thread: runs until [`Dispatcher::stop`]; wakes when unparked by an append or
-    /// every millisecond.
+    /// The dispatch thread: runs until [`Dispatcher::stop`]; wakes when unparked or every
+    /// millisecond, and dispatches whatever appenders left (normally nothing).
     pub(crate) fn run(&self) {
         while !self.stop.load(Ordering::Acquire) {
-            if let Err(err) = self.dispatch_available() {
+            if let Err(err) = self.try_dispatch() {
                 tracing::error!(error = %err, "dispatch failed; retrying");
                 std::thread::sleep(Duration::from_millis(100));
             }
-            self.idle.store(true, Ordering::SeqCst);
-            if self.commit_log.max_offset() > self.dispatched_offset() {
-                self.idle.store(false, Ordering::SeqCst);
-                continue;
-            }
             std::thread::park_timeout(Duration::from_millis(1));
-            self.idle.store(false, Ordering::SeqCst);
         }
-    }
-
-    /// Whether an appender should unpark the dispatch thread (clears the idle flag).
-    pub(crate) fn take_idle(&self) -> bool {
-        self.idle.swap(false, Ordering::SeqCst)
     }
 
     pub(crate) fn stop(&self) {

@@ -88,6 +88,13 @@ impl IndexService {
         }
     }
 
+    /// Whether the next put starts a new file, which syncs the full one first (hundreds of MB
+    /// with the default sizes): a step for the dispatch thread, not for an appender.
+    pub(crate) fn roll_due(&self) -> bool {
+        let state = self.read_state();
+        state.files.last().is_none_or(IndexFile::is_full)
+    }
+
     /// Indexes one message under each of `keys` (already split) for `topic`.
     pub(crate) fn put<'k>(
         &self,

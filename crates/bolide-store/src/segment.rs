@@ -63,6 +63,16 @@ pub trait Segment: Send + Sync + fmt::Debug {
     /// `InvalidInput` when the range is outside the segment.
     fn slice(&self, pos: u64, len: usize) -> io::Result<Bytes>;
 
+    /// Calls `f` with the `len` bytes at position `pos`, borrowed where the implementation can
+    /// (memory-mapped files: no allocation, unlike [`Segment::slice`]); the default takes a slice.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the range is outside the segment.
+    fn read_with(&self, pos: u64, len: usize, f: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+        f(&self.slice(pos, len)?);
+        Ok(())
+    }
+
     /// Makes bytes `[from, to)` durable.
     ///
     /// # Errors

@@ -272,6 +272,12 @@ impl SegmentQueue {
         seg.segment.slice(offset - seg.base_offset, len).map_err(|e| self.io("read", seg.base_offset, e))
     }
 
+    /// Calls `f` with `len` bytes at `offset`, inside one segment, borrowed where possible.
+    pub(crate) fn read_with(&self, offset: u64, len: usize, f: &mut dyn FnMut(&[u8])) -> Result<(), StoreError> {
+        let seg = self.find(offset).ok_or(StoreError::OffsetNotFound { offset })?;
+        seg.segment.read_with(offset - seg.base_offset, len, f).map_err(|e| self.io("read", seg.base_offset, e))
+    }
+
     /// Makes everything below the write offset durable and returns the new flushed offset.
     ///
     /// # Errors

@@ -56,7 +56,7 @@ struct Inner {
     disk_full: AtomicBool,
     /// Set by `close`; appends are refused from then on.
     closed: AtomicBool,
-    /// The dispatch thread, unparked after every append.
+    /// The dispatch thread (appenders dispatch their own records; it retries and catches up).
     dispatch_thread: OnceLock<Thread>,
     /// Stops the maintenance thread (checkpoint + retention) and the work-ahead thread.
     maintenance_stop: (Mutex<bool>, std::sync::Condvar),
@@ -133,7 +133,7 @@ impl MessageStore {
     fn append_unflushed(&self, records: &[MessageRecord<'_>]) -> Result<AppendResult, StoreError> {
         self.check_writable()?;
         let appended = self.inner.commit_log.append(records)?;
-        if self.inner.dispatcher.take_idle() {
+        if !self.inner.dispatcher.dispatch_appended() {
             if let Some(thread) = self.inner.dispatch_thread.get() {
                 thread.unpark();
             }
@@ -152,8 +152,9 @@ impl MessageStore {
         Ok(())
     }
 
-    /// Calls `listener` on the dispatch thread for every message that becomes readable through a
-    /// consume queue from now on. Returns `false` (and drops `listener`) if one is already set.
+    /// Calls `listener` for every message that becomes readable through a consume queue from now
+    /// on, on the thread that dispatches it (normally the appending thread, else the dispatch
+    /// thread): keep it short and non-blocking. Returns `false` (and drops `listener`) if one is already set.
     pub fn set_arrival_listener(&self, listener: crate::dispatch::ArrivalListener) -> bool {
         self.inner.dispatcher.set_arrival_listener(listener)
     }

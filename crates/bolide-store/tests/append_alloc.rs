@@ -48,9 +48,13 @@ fn allocations() -> u64 {
 #[test]
 fn warm_appends_allocate_nothing_per_message() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // 1 MiB segments: 10,000 appends of ~1.1 KiB roll over about ten times.
+    // 1 MiB segments: 10,000 appends of ~1.1 KiB roll over about ten times. The appending
+    // thread also dispatches its records, so consume queue and index files get room for all of
+    // them: their rolls (a few allocations each) are not per-message costs either.
     let config = bolide_store::StoreConfig {
         mapped_file_size_commit_log: 1024 * 1024,
+        mapped_file_size_consume_queue: 20 * 16 * 1024,
+        max_index_num: 64 * 1024,
         flush_disk_type: FlushDiskType::AsyncFlush,
         ..small_config(dir.path())
     };

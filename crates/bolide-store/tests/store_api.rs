@@ -295,3 +295,37 @@ fn schedule_topic_entries_carry_the_delivery_time() {
     let entries = store.queue_entries(bolide_store::SCHEDULE_TOPIC, 1, 0, 10).expect("entries");
     assert_eq!(entries[0].1.tags_code, level_two.store_timestamp_ms + 7_000);
 }
+
+#[test]
+fn appenders_dispatch_their_own_records() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let p = props(Some("TagA"), Some("k"), None);
+    // The first index file is created by the dispatch thread (a roll is not an appender's job).
+    store.append(&record("Warm", 0, b"body", &p)).expect("append");
+    assert!(store.wait_dispatched(WAIT));
+    let on_appender = Arc::new(Mutex::new((0u32, 0u32)));
+    let seen = Arc::clone(&on_appender);
+    let appender = std::thread::current().id();
+    assert!(store.set_arrival_listener(Arc::new(move |_message| {
+        let mut counts = seen.lock().expect("counts");
+        if std::thread::current().id() == appender {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    })));
+    // 100 entries: the small index files (512 entries) do not fill up.
+    for i in 0..100 {
+        store.append(&record("Inline", i % 2, b"body", &p)).expect("append");
+    }
+    assert!(store.wait_dispatched(WAIT));
+    let (appender_thread, other) = *on_appender.lock().expect("counts");
+    assert_eq!(appender_thread + other, 100, "every record dispatched once");
+    // The dispatch thread only takes what it finds while it looks (every millisecond).
+    assert!(appender_thread >= 50, "{appender_thread} of 100 dispatched by the appender");
+    let got = store.get_messages("Inline", 0, 0, 64, 1 << 20).expect("read");
+    assert_eq!(got.messages.len(), 50);
+    store.close().expect("close");
+}

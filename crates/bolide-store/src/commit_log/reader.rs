@@ -48,9 +48,33 @@ impl CommitLog {
     /// A run of published bytes starting at `offset` (a record boundary), at most `max_bytes`
     /// (but at least one whole record if one is published there), never crossing a segment.
     pub(crate) fn published_run(&self, offset: u64, max_bytes: u64) -> Result<Bytes, StoreError> {
+        match self.published_run_len(offset, max_bytes)? {
+            0 => Ok(Bytes::new()),
+            len => self.segments.slice(offset, len),
+        }
+    }
+
+    /// [`CommitLog::published_run`] lent to `f` instead of returned: no allocation for mapped
+    /// files. `f` gets an empty run when the writer is at the start of the next segment.
+    pub(crate) fn with_published_run(
+        &self,
+        offset: u64,
+        max_bytes: u64,
+        f: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), StoreError> {
+        match self.published_run_len(offset, max_bytes)? {
+            0 => {
+                f(&[]);
+                Ok(())
+            }
+            len => self.segments.read_with(offset, len, f),
+        }
+    }
+
+    fn published_run_len(&self, offset: u64, max_bytes: u64) -> Result<usize, StoreError> {
         let available = self.available_in_segment(offset);
         if available == 0 {
-            return Ok(Bytes::new());
+            return Ok(0);
         }
         let mut len = available.min(max_bytes);
         if len < available {
@@ -58,7 +82,7 @@ impl CommitLog {
             self.segments.read_into(offset, &mut size)?;
             len = len.max(u64::from(u32::from_be_bytes(size)).min(available));
         }
-        self.segments.slice(offset, len as usize)
+        Ok(len as usize)
     }
 
     /// Offset where the segment containing `offset` ends (the next segment's base).

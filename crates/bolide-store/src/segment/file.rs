@@ -92,6 +92,16 @@ impl Segment for FileSegment {
         Ok(Bytes::from_owner(MappedSlice { map: Arc::clone(&self.map), start: pos as usize, len }))
     }
 
+    fn read_with(&self, pos: u64, len: usize, f: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+        check_range(self.size, pos, len)?;
+        // SAFETY: the range is inside the mapping, which outlives the call; readers only read
+        // ranges the single writer has published and no longer writes (module documentation),
+        // as for `slice`.
+        let bytes = unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(pos as usize), len) };
+        f(bytes);
+        Ok(())
+    }
+
     fn sync(&self, from: u64, to: u64) -> io::Result<()> {
         if to <= from {
             return Ok(());

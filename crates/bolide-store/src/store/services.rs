@@ -1,7 +1,8 @@
 //! Background threads and shutdown.
 //!
 //! Four named threads per store, each stopped and joined by `close` (or `Drop`):
-//! - `bolide-dispatch`: follows the commit log, builds consume queues and index;
+//! - `bolide-dispatch`: follows the commit log and builds consume queues and index for what the
+//!   appenders did not dispatch themselves (normally nothing; failures are retried here);
 //! - `bolide-flush`: group commit (`SYNC_FLUSH`) or interval flush (`ASYNC_FLUSH`);
 //! - `bolide-ahead`: creates the next commit log segment and prefaults pages ahead of the
 //!   writer (see `commit_log::ahead`);
@@ -209,7 +210,7 @@ impl MessageStore {
         let target = inner.commit_log.max_offset();
         let deadline = Instant::now() + CLOSE_DISPATCH_TIMEOUT;
         while inner.dispatcher.dispatched_offset() < target && Instant::now() < deadline {
-            inner.dispatcher.dispatch_available()?;
+            inner.dispatcher.try_dispatch()?;
         }
         inner.write_checkpoint()?;
         if inner.dispatcher.dispatched_offset() >= target {
