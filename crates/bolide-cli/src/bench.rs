@@ -68,6 +68,10 @@ struct CommonArgs {
     /// Request header form, JSON or ROCKETMQ (the Java client's `rocketmq.serialize.type`).
     #[arg(long = "serialize-type", value_name = "TYPE", default_value_t = bolide_client::DEFAULT_SERIALIZE_TYPE)]
     serialize_type: bolide_client::SerializeType,
+    /// Threads of the bench's async runtime. 1 runs every task on one thread, which costs the
+    /// least CPU per message (no wake-ups across threads); 0 means one per core.
+    #[arg(long = "runtime-threads", value_name = "N", default_value_t = 1)]
+    runtime_threads: usize,
 }
 
 impl CommonArgs {
@@ -164,7 +168,7 @@ struct E2eArgs {
 }
 
 pub fn main(args: BenchArgs) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("start the async runtime")?;
+    let runtime = runtime(args.command.common().runtime_threads).context("start the async runtime")?;
     runtime.block_on(async {
         match args.command {
             BenchCommand::Producer(args) if args.transaction => transaction::run(args).await,
@@ -173,6 +177,29 @@ pub fn main(args: BenchArgs) -> anyhow::Result<()> {
             BenchCommand::E2e(args) => e2e::run(args).await,
         }
     })
+}
+
+impl BenchCommand {
+    fn common(&self) -> &CommonArgs {
+        match self {
+            BenchCommand::Producer(args) => &args.common,
+            BenchCommand::Consumer(args) => &args.common,
+            BenchCommand::E2e(args) => &args.common,
+        }
+    }
+}
+
+/// The runtime for `--runtime-threads`: a current-thread runtime for 1, else a multi-thread
+/// one (one worker per core for 0).
+fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    if threads == 1 {
+        return tokio::runtime::Builder::new_current_thread().enable_all().build();
+    }
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if threads > 1 {
+        builder.worker_threads(threads);
+    }
+    builder.enable_all().build()
 }
 
 /// Set by `--duration`, `-q` or Ctrl-C; every task checks it before its next call.

@@ -69,7 +69,7 @@ fn bench_producer_then_consumer_report_json_summaries() {
     assert_eq!(consumed["failed"], 0, "{consumed}");
     assert_latency(&consumed);
 
-    // Batches and pipelined sends count messages, not calls.
+    // Batches and pipelined sends count messages, not calls (here on a two-thread runtime).
     let batched = bench(&[
         "producer",
         "-n",
@@ -86,12 +86,15 @@ fn bench_producer_then_consumer_report_json_summaries() {
         "3",
         "-q",
         "500",
+        "--runtime-threads",
+        "2",
         "--json",
     ]);
     assert_eq!(batched["sent"], 500, "{batched}");
     assert_eq!(batched["batch_size"], 10);
 
-    // Three readers share the queues of another new group: every message exactly once.
+    // Three readers share the queues of another new group: every message exactly once (on a
+    // runtime with a thread per core).
     let shared = bench(&[
         "consumer",
         "-n",
@@ -106,6 +109,8 @@ fn bench_producer_then_consumer_report_json_summaries() {
         "3",
         "--duration",
         "60",
+        "--runtime-threads",
+        "0",
         "--json",
     ]);
     assert_eq!(shared["consumed"], 2500, "{shared}");

@@ -135,24 +135,39 @@ impl Message {
         self.properties.iter().find(|(n, _)| n == name).map(|(_, value)| value.as_str())
     }
 
-    /// The wire properties: this message's own plus `unique_key` and `WAIT=true` (Java sets it
-    /// in every `Message`).
-    pub(crate) fn wire_properties(&self, unique_key: &str) -> Result<Properties, ClientError> {
+    /// The wire properties string: this message's own plus `unique_key` (replacing a
+    /// `UNIQ_KEY` in place) and `WAIT=true` unless set (Java sets it in every `Message`),
+    /// written in one allocation.
+    pub(crate) fn wire_properties(&self, unique_key: &str) -> Result<String, ClientError> {
         let invalid = |reason: String| ClientError::InvalidMessage { reason };
-        let mut properties = Properties::new();
+        let mut len = names::item_len(names::UNIQ_KEY, unique_key) + names::item_len(names::WAIT, "true");
         for (name, value) in &self.properties {
             if let Some(reserved) = name.strip_prefix(RESERVED_MARKER) {
                 return Err(invalid(format!("property name {reserved} is reserved")));
             }
-            properties
-                .insert(name.as_str(), value.as_str())
-                .map_err(|err| invalid(format!("property {name}: {err}")))?;
+            names::check_item(name, value).map_err(|err| invalid(format!("property {name}: {err}")))?;
+            len += names::item_len(name, value);
         }
-        if properties.get(names::WAIT).is_none() {
-            properties.insert(names::WAIT, "true").expect("a valid literal");
+        names::check_item(names::UNIQ_KEY, unique_key).map_err(|err| invalid(format!("unique key: {err}")))?;
+        let mut out = String::with_capacity(len);
+        let (mut wait, mut uniq) = (false, false);
+        for (name, value) in &self.properties {
+            let value = if name == names::UNIQ_KEY {
+                uniq = true;
+                unique_key
+            } else {
+                wait |= name == names::WAIT;
+                value.as_str()
+            };
+            push_item(&mut out, name, value);
         }
-        properties.insert(names::UNIQ_KEY, unique_key).map_err(|err| invalid(format!("unique key: {err}")))?;
-        Ok(properties)
+        if !wait {
+            push_item(&mut out, names::WAIT, "true");
+        }
+        if !uniq {
+            push_item(&mut out, names::UNIQ_KEY, unique_key);
+        }
+        Ok(out)
     }
 
     pub(crate) fn check(&self) -> Result<(), ClientError> {
@@ -174,6 +189,14 @@ impl Message {
 }
 
 const RESERVED_MARKER: &str = "\u{0}reserved:";
+
+/// Appends one checked `name 0x01 value 0x02` item.
+fn push_item(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push(char::from(names::NAME_VALUE_SEPARATOR));
+    out.push_str(value);
+    out.push(char::from(names::PROPERTY_SEPARATOR));
+}
 
 /// How a send ended when the broker stored the message (Java's `SendStatus`). The last three
 /// are successes with a durability caveat: the message is stored but not yet flushed or copied.
@@ -303,12 +326,20 @@ mod tests {
     #[test]
     fn wire_properties_add_wait_and_unique_key() {
         let message = Message::new("T", "b").with_tags("A").with_keys(["k1", "k2"]).with_property("p", "v");
-        let properties = message.wire_properties("ID").expect("valid");
+        let properties = Properties::parse(&message.wire_properties("ID").expect("valid"));
         assert_eq!(properties.get("TAGS"), Some("A"));
         assert_eq!(properties.get("KEYS"), Some("k1 k2"));
         assert_eq!(properties.get("p"), Some("v"));
         assert_eq!(properties.get("WAIT"), Some("true"));
         assert_eq!(properties.get("UNIQ_KEY"), Some("ID"));
+        let order: Vec<_> = properties.iter().map(|(name, _)| name).collect();
+        assert_eq!(order, ["TAGS", "KEYS", "p", "WAIT", "UNIQ_KEY"]);
+
+        let own = Message::new("T", "b")
+            .with_system_property(names::UNIQ_KEY, "old".into())
+            .with_system_property(names::WAIT, "false".into());
+        let wire = own.wire_properties("ID").expect("valid");
+        assert_eq!(wire, "UNIQ_KEY\u{1}ID\u{2}WAIT\u{1}false\u{2}", "in place, not repeated");
     }
 
     #[test]

@@ -285,12 +285,12 @@ impl Producer {
                 // The failure may come from a stale route: look again before retrying.
                 route = self.inner.instance.update_route(topic, true).await.unwrap_or(route);
             }
-            let queue = select(&route, self.next(), failed_broker.as_deref(), topic)?.clone();
-            match self.send_to(&queue, encoded, left).await {
+            let queue = select(&route, self.next(), failed_broker.as_deref(), topic)?;
+            match self.send_to(queue, encoded, left).await {
                 Ok(result) => return Ok(result),
                 Err(err) if err.is_send_retryable() => {
                     tracing::debug!(broker = %queue.broker_name, attempt, error = %err, "send failed, retrying");
-                    failed_broker = Some(queue.broker_name);
+                    failed_broker = Some(queue.broker_name.clone());
                     last_error = Some(err);
                 }
                 Err(err) => return Err(err),

@@ -149,13 +149,15 @@ impl Load {
     /// with `-y`, up to `--in-flight` calls at once.
     async fn task(&self, sender: impl Sender, task: usize) {
         let in_flight = if self.send.pipelined { self.send.in_flight.max(1) } else { 1 };
-        let batch = self.send.batch_size as u64;
+        if in_flight == 1 {
+            return self.task_one_at_a_time(sender, task).await;
+        }
         let mut pending = FuturesUnordered::new();
         let mut sequence = 0u64;
         let mut exhausted = false;
         loop {
             while !exhausted && pending.len() < in_flight {
-                let count = if self.stop.is_set() { 0 } else { self.budget.claim(batch) };
+                let count = self.claim();
                 if count == 0 {
                     exhausted = true;
                     break;
@@ -182,6 +184,37 @@ impl Load {
             if pending.next().await.is_none() {
                 return;
             }
+        }
+    }
+
+    /// A send task waiting for each call before the next: the call is awaited in place, so no
+    /// per-call future is allocated (a `FuturesUnordered` would box each one).
+    async fn task_one_at_a_time(&self, sender: impl Sender, task: usize) {
+        let mut sequence = 0u64;
+        loop {
+            let count = self.claim();
+            if count == 0 {
+                return;
+            }
+            if let Some(pacer) = &self.pacer {
+                tokio::time::sleep_until(pacer.reserve(count)).await;
+            }
+            let messages: Vec<Message> = (0..count)
+                .map(|_| {
+                    sequence += 1;
+                    self.message(task, sequence)
+                })
+                .collect();
+            self.send_messages(&sender, messages).await;
+        }
+    }
+
+    /// Messages for the next call, 0 once stopped or the budget is spent.
+    fn claim(&self) -> u64 {
+        if self.stop.is_set() {
+            0
+        } else {
+            self.budget.claim(self.send.batch_size as u64)
         }
     }
 

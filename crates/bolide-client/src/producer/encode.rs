@@ -62,7 +62,7 @@ impl Encoded {
         Ok(Self {
             topic: message.topic().to_owned(),
             body,
-            properties: properties.to_wire_string(),
+            properties,
             sys_flag: sys_flag.bits(),
             flag: message.flag(),
             born_timestamp_ms: now_ms,
@@ -92,7 +92,7 @@ impl Encoded {
                 return Err(invalid("batches cannot go to retry topics".into()));
             }
             let msg_id = ids.next_id(now_ms).to_string();
-            let properties = message.wire_properties(&msg_id)?.to_wire_string();
+            let properties = message.wire_properties(&msg_id)?;
             let entry = BatchEntry { flag: message.flag(), body: message.body(), properties: properties.as_bytes() };
             entry.encode_into(&mut body).map_err(|err| invalid(format!("batch entry: {err}")))?;
             msg_ids.push(msg_id);
