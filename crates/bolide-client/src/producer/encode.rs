@@ -210,17 +210,22 @@ mod tests {
         assert_eq!(small.body.len(), 4095);
     }
 
-    #[test]
-    fn a_body_zlib_cannot_shrink_is_sent_as_it_is() {
+    /// Bytes that look random to zlib.
+    fn xorshift_bytes(len: usize) -> Vec<u8> {
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let noise: Vec<u8> = (0..8192)
+        (0..len)
             .map(|_| {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
                 (state >> 56) as u8
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_body_zlib_cannot_shrink_is_sent_as_it_is() {
+        let noise = xorshift_bytes(8192);
         let encoded = Encoded::single(&Message::new("T", noise.clone()), &ids(), 1, 4096).expect("encodes");
         assert_eq!(encoded.sys_flag, 0, "not marked compressed");
         assert_eq!(encoded.body.as_ref(), noise.as_slice());
@@ -230,15 +235,7 @@ mod tests {
     fn the_probe_looks_at_the_start_of_the_body() {
         let text: Vec<u8> = (0..8192).map(|i| b"order 12345 shipped to warehouse 7; "[i % 36]).collect();
         assert!(worth_compressing(&text));
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut noisy_start: Vec<u8> = (0..COMPRESSION_PROBE_BYTES)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 56) as u8
-            })
-            .collect();
+        let mut noisy_start = xorshift_bytes(COMPRESSION_PROBE_BYTES);
         assert!(!worth_compressing(&noisy_start));
         noisy_start.extend_from_slice(&text);
         let encoded = Encoded::single(&Message::new("T", noisy_start.clone()), &ids(), 1, 4096).expect("encodes");
