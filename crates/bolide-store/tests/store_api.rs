@@ -323,8 +323,10 @@ fn appenders_dispatch_their_own_records() {
     assert!(store.wait_dispatched(WAIT));
     let (appender_thread, other) = *on_appender.lock().expect("counts");
     assert_eq!(appender_thread + other, 100, "every record dispatched once");
-    // The dispatch thread only takes what it finds while it looks (every millisecond).
-    assert!(appender_thread >= 50, "{appender_thread} of 100 dispatched by the appender");
+    // The dispatch thread takes what it finds while it looks (every millisecond), more of it on a
+    // busy machine (26 of 100 were left to the appender in one loaded run); before appenders
+    // dispatched, it took every record.
+    assert!(appender_thread > 0, "{appender_thread} of 100 dispatched by the appender");
     let got = store.get_messages("Inline", 0, 0, 64, 1 << 20).expect("read");
     assert_eq!(got.messages.len(), 50);
     store.close().expect("close");

@@ -11,17 +11,46 @@ use std::time::{Duration, Instant};
 
 pub use tempfile::TempDir;
 
-/// A loopback TCP port that was free a moment ago (the OS picks it; the listener is dropped).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral loopback port").local_addr().expect("local addr").port()
+/// Where [`free_port`] and [`free_port_pair`] pick ports: below Linux's default ephemeral range
+/// (32768-60999), which the local ports of outgoing connections come from, so that a test's
+/// client connection cannot take a port a moment after it was found free for a server.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A pseudo-random port of [`TEST_PORTS`], different for each call and process.
+fn candidate_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    let span = u64::from(TEST_PORTS.end - TEST_PORTS.start);
+    TEST_PORTS.start + u16::try_from(hasher.finish() % span).expect("below the span")
 }
 
-/// A loopback port `p` such that `p` and `p - 2` were both free (a broker also listens on
-/// `listenPort - 2`).
+/// Whether a server could listen on `port` on every address now.
+fn bindable(port: u16) -> bool {
+    TcpListener::bind(("0.0.0.0", port)).is_ok()
+}
+
+/// A TCP port that was free a moment ago, from [`TEST_PORTS`] (the OS picks one if none of a
+/// thousand tries is free).
+pub fn free_port() -> u16 {
+    (0..1000).map(|_| candidate_port()).find(|&port| bindable(port)).unwrap_or_else(|| {
+        TcpListener::bind("127.0.0.1:0")
+            .expect("bind an ephemeral loopback port")
+            .local_addr()
+            .expect("local addr")
+            .port()
+    })
+}
+
+/// A port `p` such that `p` and `p - 2` were both free (a broker also listens on
+/// `listenPort - 2`), from [`TEST_PORTS`].
 pub fn free_port_pair() -> u16 {
     loop {
-        let port = free_port();
-        if port > 1026 && TcpListener::bind(("127.0.0.1", port - 2)).is_ok() {
+        let port = candidate_port();
+        if bindable(port) && bindable(port - 2) {
             return port;
         }
     }
