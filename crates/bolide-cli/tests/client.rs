@@ -7,11 +7,11 @@ mod support;
 use std::time::Duration;
 
 use bolide_client::{
-    ClientConfig, ConsumeFrom, Message, MessageExt, MessageQueue, Producer, PullConsumer, PullConsumerOptions,
-    SelectByHash, SendStatus,
+    ClientConfig, ConsumeFrom, Message, MessageQueue, Producer, PullConsumer, PullConsumerOptions, SelectByHash,
+    SendStatus,
 };
 use bolide_testkit::{free_port, free_port_pair, temp_dir, ServerProcess, TempDir};
-use support::{bolide, START_TIMEOUT};
+use support::{bolide, receive, START_TIMEOUT};
 
 /// A standalone server on free loopback ports with its data in a temporary folder; killed
 /// (by its own PID) when dropped.
@@ -57,16 +57,6 @@ async fn wait_for_route(consumer: &PullConsumer, topic: &str) {
         assert!(tokio::time::Instant::now() < deadline, "no route for {topic}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// Polls until `count` messages arrived (or 20 s passed).
-async fn receive(consumer: &mut PullConsumer, count: usize) -> Vec<MessageExt> {
-    let mut received = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while received.len() < count && tokio::time::Instant::now() < deadline {
-        received.extend(consumer.poll(Duration::from_secs(2)).await.expect("poll"));
-    }
-    received
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

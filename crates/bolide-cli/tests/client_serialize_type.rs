@@ -8,20 +8,10 @@ mod support;
 use std::time::Duration;
 
 use bolide_client::{
-    ClientConfig, ConsumeFrom, Message, MessageExt, Producer, PullConsumer, PullConsumerOptions, SendStatus,
-    SerializeType,
+    ClientConfig, ConsumeFrom, Message, Producer, PullConsumer, PullConsumerOptions, SendStatus, SerializeType,
 };
 use bolide_testkit::{free_port, free_port_pair, temp_dir};
-use support::start_standalone;
-
-async fn receive(consumer: &mut PullConsumer, count: usize) -> Vec<MessageExt> {
-    let mut received = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while received.len() < count && tokio::time::Instant::now() < deadline {
-        received.extend(consumer.poll(Duration::from_secs(2)).await.expect("poll"));
-    }
-    received
-}
+use support::{receive, start_standalone};
 
 async fn round_trip(serialize_type: SerializeType) {
     let dir = temp_dir();

@@ -119,3 +119,13 @@ impl WireClient {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 }
+
+/// Polls until `count` messages arrived (or 20 s passed).
+pub async fn receive(consumer: &mut bolide_client::PullConsumer, count: usize) -> Vec<bolide_client::MessageExt> {
+    let mut received = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while received.len() < count && tokio::time::Instant::now() < deadline {
+        received.extend(consumer.poll(Duration::from_secs(2)).await.expect("poll"));
+    }
+    received
+}
