@@ -26,6 +26,7 @@ pub mod namesrv_registration;
 pub mod offset;
 pub mod persist;
 mod processor;
+mod route_changes;
 pub mod schedule;
 pub mod server;
 pub mod stats;

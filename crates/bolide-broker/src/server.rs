@@ -15,7 +15,7 @@ use bolide_protocol::{RemotingCommand, RequestCode};
 use bolide_remoting::{CloseReason, ConnectionHandle, ConnectionHook, ProcessorRegistry, Server, ServerConfig};
 use bolide_store::MessageStore;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 
 use crate::client::ClientRegistry;
@@ -26,6 +26,7 @@ use crate::long_polling::PullHolds;
 use crate::namesrv_registration::Registrar;
 use crate::offset::ConsumerOffsetTable;
 use crate::persist::PersistError;
+use crate::route_changes::RouteChanges;
 use crate::schedule::ScheduleService;
 use crate::stats::Stats;
 use crate::subscription::SubscriptionGroupTable;
@@ -35,8 +36,6 @@ use crate::{lifecycle, processor};
 
 /// How often silent client channels are looked for.
 const CLIENT_SCAN_INTERVAL: Duration = Duration::from_secs(10);
-/// Topic changes closer together than this are sent to the name servers in one registration.
-const REGISTER_DEBOUNCE: Duration = Duration::from_millis(100);
 /// How long a NOTIFY_CONSUMER_IDS_CHANGED may wait for room in a client's write queue.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -78,8 +77,8 @@ pub(crate) struct State {
     /// Connection id → handle of every client that has sent a heartbeat, for calling it back.
     pub(crate) connections: Mutex<HashMap<u64, ConnectionHandle>>,
     pub(crate) locks: Mutex<LockTable>,
-    /// Woken after a topic change; the registration task re-registers at once.
-    pub(crate) topics_changed: Notify,
+    /// Topic changes; the registration task re-registers at once after each.
+    pub(crate) route_changes: RouteChanges,
     pub(crate) started_ms: u64,
     /// The message store.
     pub(crate) store: Arc<MessageStore>,
@@ -162,7 +161,7 @@ impl State {
         let outcome = topics.auto_create(topic, default_topic, queue_nums);
         if let AutoCreate::Created(created) = &outcome {
             topics.persist()?;
-            self.topics_changed.notify_one();
+            self.route_changes.changed();
             info!(topic = %created.topic_name, queues = created.write_queue_nums, "topic auto-created from {default_topic}");
         }
         Ok(outcome)
@@ -180,7 +179,7 @@ impl State {
         let mut topics = self.topics.lock().expect("topic lock");
         if let Some(created) = topics.create_retry_topic(group, queues) {
             topics.persist()?;
-            self.topics_changed.notify_one();
+            self.route_changes.changed();
             info!(topic = %created.topic_name, "retry topic created");
         }
         Ok(topics.get(&retry_topic(group)).cloned().expect("just created"))
@@ -194,7 +193,7 @@ impl State {
         let mut topics = self.topics.lock().expect("topic lock");
         if let Some(created) = topics.create_dlq_topic(group) {
             topics.persist()?;
-            self.topics_changed.notify_one();
+            self.route_changes.changed();
             info!(topic = %created.topic_name, "dead-letter topic created");
         }
         Ok(topics.get(&dlq_topic(group)).cloned().expect("just created"))
@@ -275,7 +274,7 @@ fn open_state(config: BrokerConfig) -> Result<Arc<State>, BrokerError> {
         clients: Mutex::new(ClientRegistry::new()),
         connections: Mutex::new(HashMap::new()),
         locks: Mutex::new(LockTable::default()),
-        topics_changed: Notify::new(),
+        route_changes: RouteChanges::new(),
         config_version: Mutex::new(DataVersion { counter: 0, state_version: 0, timestamp: now_ms() as i64 }),
         started_ms: now_ms(),
         config: RwLock::new(config),
@@ -414,9 +413,12 @@ async fn register_periodically(state: Arc<State>, registrar: Arc<Registrar>) {
     // A NameServer that is not up yet (started at the same moment, or restarting) is retried
     // soon, backing off to the normal period, rather than leaving the broker unroutable for 30 s.
     let mut retry = REGISTER_RETRY_FIRST;
+    state.route_changes.start_registering();
     loop {
+        let epoch = state.route_changes.current();
         let wrapper = state.topics.lock().expect("topic lock").to_wrapper();
         let accepted = registrar.register_all(&wrapper).await;
+        state.route_changes.registered(epoch);
         let mut period = state.config().register_period();
         if accepted < registrar.namesrv_addrs().len() {
             period = period.min(retry);
@@ -426,7 +428,8 @@ async fn register_periodically(state: Arc<State>, registrar: Arc<Registrar>) {
         }
         tokio::select! {
             () = tokio::time::sleep(period) => {}
-            () = state.topics_changed.notified() => tokio::time::sleep(REGISTER_DEBOUNCE).await,
+            // Changes made while a registration is on its way are sent together by the next.
+            () = state.route_changes.next_change() => {}
         }
     }
 }

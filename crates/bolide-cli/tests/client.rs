@@ -49,16 +49,6 @@ async fn consumer(server: &Standalone, group: &str) -> PullConsumer {
     PullConsumer::with_options(server.config(), options).await.expect("consumer starts")
 }
 
-/// Waits until the NameServer knows `topic` (a broker registers an auto-created topic right
-/// after creating it, asynchronously).
-async fn wait_for_route(consumer: &PullConsumer, topic: &str) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while consumer.queues(topic).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "no route for {topic}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_and_pull_round_trip_is_byte_exact_with_properties() {
     let server = Standalone::start();
@@ -77,7 +67,7 @@ async fn send_and_pull_round_trip_is_byte_exact_with_properties() {
     producer.send_oneway(&Message::new("ClientRoundTrip", "oneway")).await.expect("oneway is queued");
 
     let mut consumer = consumer(&server, "rt_consumer").await;
-    wait_for_route(&consumer, &sent.queue.topic).await;
+    support::routed_queues(&consumer, &sent.queue.topic).await;
     consumer.assign(vec![sent.queue.clone()]).await;
     consumer.seek(&sent.queue, sent.queue_offset).expect("assigned");
     let received = receive(&mut consumer, 1).await;
@@ -110,7 +100,7 @@ async fn batches_selector_ordering_and_compression_round_trip() {
     let ids: Vec<&str> = sent.msg_id.split(',').collect();
     assert_eq!(ids.len(), 5);
     let mut consumer = consumer(&server, "batch_consumer").await;
-    wait_for_route(&consumer, &sent.queue.topic).await;
+    support::routed_queues(&consumer, &sent.queue.topic).await;
     consumer.assign(vec![sent.queue.clone()]).await;
     consumer.seek(&sent.queue, sent.queue_offset).expect("assigned");
     let received = receive(&mut consumer, 5).await;
@@ -137,7 +127,7 @@ async fn batches_selector_ordering_and_compression_round_trip() {
         }
     }
     let queue = queue.expect("sent");
-    wait_for_route(&consumer, &queue.topic).await;
+    support::routed_queues(&consumer, &queue.topic).await;
     consumer.assign(vec![queue.clone()]).await;
     consumer.seek(&queue, first_offset).expect("assigned");
     let ordered = receive(&mut consumer, 20).await;
@@ -148,7 +138,7 @@ async fn batches_selector_ordering_and_compression_round_trip() {
     // 64 KiB is compressed by the producer (zlib) and inflated by the consumer.
     let big: Vec<u8> = (0..65_536u32).map(|i| (i % 251) as u8 ^ (i / 4096) as u8).collect();
     let sent = producer.send(&Message::new("ClientCompressed", big.clone())).await.expect("send");
-    wait_for_route(&consumer, &sent.queue.topic).await;
+    support::routed_queues(&consumer, &sent.queue.topic).await;
     consumer.assign(vec![sent.queue.clone()]).await;
     consumer.seek(&sent.queue, sent.queue_offset).expect("assigned");
     let got = receive(&mut consumer, 1).await;
@@ -171,7 +161,7 @@ async fn seek_and_commit_move_a_group_through_a_queue() {
     }
 
     let mut consumer = consumer(&server, "offset_group").await;
-    wait_for_route(&consumer, &queue.topic).await;
+    support::routed_queues(&consumer, &queue.topic).await;
     let fresh = consumer.committed(&queue).await.expect("query");
     assert!(matches!(fresh, None | Some(0)), "a new group has no offset (or 0 for a queue starting at 0): {fresh:?}");
     consumer.assign(vec![queue.clone()]).await;
@@ -208,7 +198,7 @@ async fn subscribers_of_one_group_share_the_queues() {
         producer.send(&Message::new("ClientShared", format!("s{i}"))).await.expect("send");
     }
     let mut first = consumer(&server, "share_group").await;
-    wait_for_route(&first, "ClientShared").await;
+    support::routed_queues(&first, "ClientShared").await;
     first.subscribe("ClientShared").await.expect("subscribe");
     first.rebalance().await.expect("rebalance");
     assert_eq!(first.assignment().len(), 4, "alone, a consumer takes every queue of the auto-created topic");
@@ -232,5 +222,23 @@ async fn subscribers_of_one_group_share_the_queues() {
 
     first.shutdown().await;
     second.shutdown().await;
+    producer.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_created_by_a_send_is_routable_when_the_send_returns() {
+    // As with Java's broker, the send that creates a topic is answered after the NameServer
+    // learned the route: a lookup right after it must not fail.
+    let server = Standalone::start();
+    let producer = Producer::start(server.config(), "new_topic_producer").await.expect("producer starts");
+    let lookup = consumer(&server, "new_topic_lookup").await;
+    for i in 0..5 {
+        let topic = format!("FreshTopic{i}");
+        let sent = producer.send(&Message::new(&topic, "first")).await.expect("send creates the topic");
+        assert_eq!(sent.status, SendStatus::SendOk);
+        let queues = lookup.queues(&topic).await.expect("the route is known once the send returned");
+        assert_eq!(queues.len(), 4, "{topic}: {queues:?}");
+    }
+    lookup.shutdown().await;
     producer.shutdown().await;
 }

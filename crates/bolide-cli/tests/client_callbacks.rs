@@ -57,16 +57,8 @@ async fn every_callback_gets_its_result_within_the_in_flight_bound() {
     // A consumer reads each message once.
     let options = PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("reader") };
     let mut consumer = PullConsumer::with_options(config, options).await.expect("consumer starts");
+    consumer.assign(support::routed_queues(&consumer, TOPIC).await).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let queues = loop {
-        match consumer.queues(TOPIC).await {
-            Ok(queues) => break queues,
-            // The broker registers an auto-created topic with the NameServer asynchronously.
-            Err(err) => assert!(tokio::time::Instant::now() < deadline, "no route: {err}"),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    consumer.assign(queues).await;
     let mut read = HashSet::new();
     while read.len() < COUNT && tokio::time::Instant::now() < deadline {
         for message in consumer.poll(Duration::from_secs(1)).await.expect("poll") {

@@ -113,11 +113,7 @@ async fn send(server: &Standalone, topic: &str, prefix: &str, count: usize) {
 
 async fn wait_for_route(server: &Standalone, topic: &str) {
     let probe = PullConsumer::start(server.config("probe"), "route_probe").await.expect("probe");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while probe.queues(topic).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "no route for {topic}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    support::routed_queues(&probe, topic).await;
 }
 
 /// The messages of `%DLQ%<group>` (waits until there is one, up to 20 s).

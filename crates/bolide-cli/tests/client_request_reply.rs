@@ -50,15 +50,7 @@ impl Responder {
         let options =
             PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("responders") };
         let mut consumer = PullConsumer::with_options(server.config(), options).await.expect("consumer starts");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let queues = loop {
-            match consumer.queues(topic).await {
-                Ok(queues) => break queues,
-                Err(err) => assert!(tokio::time::Instant::now() < deadline, "no route for {topic}: {err}"),
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        consumer.assign(queues).await;
+        consumer.assign(support::routed_queues(&consumer, topic).await).await;
         let producer = Producer::start(server.config(), "responder_producer").await.expect("producer starts");
         let (stop, replied) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
         let (stopped, count) = (stop.clone(), replied.clone());

@@ -5,13 +5,11 @@
 
 mod support;
 
-use std::time::Duration;
-
 use bolide_client::{
     ClientConfig, ConsumeFrom, Message, Producer, PullConsumer, PullConsumerOptions, SendStatus, SerializeType,
 };
 use bolide_testkit::{free_port, free_port_pair, temp_dir};
-use support::{receive, start_standalone};
+use support::{receive, routed_queues, start_standalone};
 
 async fn round_trip(serialize_type: SerializeType) {
     let dir = temp_dir();
@@ -31,15 +29,7 @@ async fn round_trip(serialize_type: SerializeType) {
     let options =
         PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("serialize_group") };
     let mut consumer = PullConsumer::with_options(config, options).await.expect("consumer starts");
-    // The broker registers an auto-created topic with the NameServer asynchronously.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let queues = loop {
-        match consumer.queues(&topic).await {
-            Ok(queues) => break queues,
-            Err(err) => assert!(tokio::time::Instant::now() < deadline, "no route for {topic}: {err}"),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let queues = routed_queues(&consumer, &topic).await;
     consumer.assign(queues.clone()).await;
     let received = receive(&mut consumer, 5).await;
     let mut bodies: Vec<_> = received.iter().map(|m| String::from_utf8_lossy(&m.body).into_owned()).collect();

@@ -100,11 +100,7 @@ impl TransactionListener for Listener {
 async fn consumer(server: &Standalone, group: &str) -> PullConsumer {
     let options = PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new(group) };
     let consumer = PullConsumer::with_options(server.config(), options).await.expect("consumer starts");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while consumer.queues(TOPIC).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "no route for {TOPIC}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    support::routed_queues(&consumer, TOPIC).await;
     consumer
 }
 
@@ -229,7 +225,8 @@ async fn bench_producer_with_transaction_commits_every_message() {
     let options =
         PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("bench_reader") };
     let mut consumer = PullConsumer::with_options(server.config(), options).await.expect("consumer starts");
-    consumer.assign(consumer.queues("BenchTxn").await.expect("route")).await;
+    // The bench's sends auto-created the topic; its route reaches the NameServer just after.
+    consumer.assign(support::routed_queues(&consumer, "BenchTxn").await).await;
     let mut read = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while read < 300 && tokio::time::Instant::now() < deadline {

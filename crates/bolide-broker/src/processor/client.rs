@@ -79,7 +79,7 @@ fn register_consumer(
         if let Some(created) = topics.create_retry_topic(group, group_config.retry_queue_nums) {
             topics.persist().map_err(persist_failed)?;
             info!(topic = %created.topic_name, "retry topic created for consumer group");
-            state.topics_changed.notify_one();
+            state.route_changes.changed();
         }
     }
     let changed = state.clients.lock().expect("client lock").register_consumer(

@@ -10,6 +10,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bolide_protocol::body::{TopicConfig, PERM_WRITE};
 use bolide_protocol::header::{SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
@@ -20,7 +21,7 @@ use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
 use bolide_store::{AppendResult, StoreError};
 use bytes::Bytes;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{fail, header};
 
@@ -34,6 +35,9 @@ pub(super) use reply::send_reply_message;
 const MAX_TOPIC_LENGTH: usize = 127;
 const MAX_SYSTEM_TOPIC_LENGTH: usize = 255;
 /// Where the Java broker's "topic not exist" remark points.
+/// How long a send that created its topic waits for the NameServers to learn the route.
+const ROUTE_REGISTRATION_WAIT: Duration = Duration::from_secs(3);
+
 const FAQ_URL: &str = "http://rocketmq.apache.org/docs/faq/";
 /// Topics no client may send to directly (`behaviours.md` §3.1).
 const NOT_ALLOWED_SEND_TOPICS: [&str; 6] = [
@@ -201,12 +205,16 @@ async fn find_or_create_topic(
         let state = state.clone();
         let (topic, default_topic, queues) =
             (topic.clone(), header.default_topic.clone(), header.default_topic_queue_nums);
-        tokio::task::spawn_blocking(move || -> Result<Option<TopicConfig>, String> {
+        tokio::task::spawn_blocking(move || -> Result<Option<(TopicConfig, bool)>, String> {
             if let Some(group) = topic.strip_prefix(RETRY_GROUP_TOPIC_PREFIX) {
-                return state.create_retry_topic(group).map(Some).map_err(|err| err.to_string());
+                return state
+                    .create_retry_topic(group)
+                    .map(|found| Some((found, false)))
+                    .map_err(|err| err.to_string());
             }
             match state.auto_create_topic(&topic, &default_topic, queues) {
-                Ok(AutoCreate::Existing(found) | AutoCreate::Created(found)) => Ok(Some(found)),
+                Ok(AutoCreate::Existing(found)) => Ok(Some((found, false))),
+                Ok(AutoCreate::Created(found)) => Ok(Some((found, true))),
                 Ok(AutoCreate::NotAllowed) => Ok(None),
                 Err(err) => Err(err.to_string()),
             }
@@ -214,7 +222,17 @@ async fn find_or_create_topic(
         .await
     };
     match outcome {
-        Ok(Ok(Some(found))) => Ok(found),
+        Ok(Ok(Some((found, created)))) => {
+            if created {
+                // As Java's broker: the NameServers know the new topic before the send is answered,
+                // so the producer's (or anyone's) next route lookup finds it.
+                let epoch = state.route_changes.current();
+                if !state.route_changes.wait_registered(epoch, ROUTE_REGISTRATION_WAIT).await {
+                    debug!(topic = %topic, "new topic's route not registered yet; answering the send anyway");
+                }
+            }
+            Ok(found)
+        }
         Ok(Ok(None)) => {
             warn!(
                 topic = %topic,

@@ -84,7 +84,7 @@ pub(super) fn update_and_create_topic(
     };
     if topics.upsert(config.clone()) {
         topics.persist().map_err(persist_failed)?;
-        state.topics_changed.notify_one();
+        state.route_changes.changed();
         info!(topic = %topic, read = config.read_queue_nums, write = config.write_queue_nums, perm = config.perm, "topic created or updated");
     }
     Ok(success(request))
@@ -113,7 +113,7 @@ pub(super) fn delete_topic_in_broker(
     // The messages go too: their consume queues now, their commit log space at retention.
     state.store.delete_topic(&header.topic).map_err(ProcessError::new)?;
     if removed {
-        state.topics_changed.notify_one();
+        state.route_changes.changed();
         info!(topic = %header.topic, "topic deleted");
     }
     Ok(success(request))

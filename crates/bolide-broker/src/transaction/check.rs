@@ -348,7 +348,7 @@ impl Walker {
         if let Err(err) = topics.persist() {
             error!(error = %err, "{CHECK_MAX_TIME_TOPIC} created but not persisted");
         }
-        self.state.topics_changed.notify_one();
+        self.state.route_changes.changed();
     }
 }
 

@@ -129,3 +129,16 @@ pub async fn receive(consumer: &mut bolide_client::PullConsumer, count: usize) -
     }
     received
 }
+
+/// The queues of `topic`, once the NameServer knows it: a broker registers an auto-created topic
+/// with its NameServers shortly after creating it, not before answering the send.
+pub async fn routed_queues(consumer: &bolide_client::PullConsumer, topic: &str) -> Vec<bolide_client::MessageQueue> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match consumer.queues(topic).await {
+            Ok(queues) => return queues,
+            Err(err) => assert!(tokio::time::Instant::now() < deadline, "no route for {topic}: {err}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
