@@ -67,6 +67,7 @@ fn registration_routes_cluster_info_and_removal() {
     assert_eq!(response.response_code(), ResponseCode::SUCCESS, "{response:?}");
     assert_eq!(response.ext("masterAddr"), Some("127.0.0.1:10911"));
     assert_eq!(response.ext("haServerAddr"), Some("127.0.0.1:10912"));
+    assert_eq!(response.serialize_type, SerializeType::RocketMq, "answered in the request's binary form");
 
     // A new client (version ≥ 401) gets quoted integer keys; an old one gets fastjson's bare keys.
     let mut client = WireClient::connect(port);

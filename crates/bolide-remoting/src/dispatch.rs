@@ -5,14 +5,15 @@
 use std::panic::AssertUnwindSafe;
 
 use bolide_protocol::command::FLAG_RESPONSE;
-use bolide_protocol::{RemotingCommand, ResponseCode, SerializeType};
+use bolide_protocol::{binary_header, RemotingCommand, ResponseCode, SerializeType};
 use futures::FutureExt;
 use tracing::{debug, warn};
 
 use crate::processor::{ProcessorRegistry, RequestContext};
 
 /// Runs the processor for `request` and returns the response to send, if any, with the request's
-/// `opaque`, the response flag and a JSON header.
+/// `opaque`, the response flag, and the request's header form when it fits the response
+/// ([`response_serialize_type`]).
 pub(crate) async fn dispatch(
     registry: &ProcessorRegistry,
     ctx: RequestContext,
@@ -21,6 +22,7 @@ pub(crate) async fn dispatch(
     let code = request.request_code();
     let opaque = request.opaque;
     let oneway = request.is_oneway();
+    let request_serialize_type = request.serialize_type;
     let Some(processor) = registry.processor(code) else {
         debug!(%code, opaque, oneway, "no processor for request code");
         return answer(oneway, not_supported(code.0, opaque));
@@ -30,8 +32,7 @@ pub(crate) async fn dispatch(
         Ok(Ok(Some(mut response))) => {
             response.opaque = opaque;
             response.flag = FLAG_RESPONSE;
-            // Some clients (C++, Node.js) parse only JSON headers (`remoting.md` §5.1).
-            response.serialize_type = SerializeType::Json;
+            response.serialize_type = response_serialize_type(request_serialize_type, &response);
             debug!(%code, opaque, response_code = response.code, "processed");
             answer(oneway, response)
         }
@@ -49,6 +50,17 @@ pub(crate) async fn dispatch(
             warn!(%code, opaque, oneway, panic = %remark, "processor panicked");
             answer(oneway, RemotingCommand::response(ResponseCode::SYSTEM_ERROR, opaque).with_remark(remark))
         }
+    }
+}
+
+/// The header form of a response. Java's servers answer in JSON whatever the request used, and
+/// some clients (C++, Node.js) parse only JSON headers (`remoting.md` §5.1); but those never send
+/// the binary form, and every client that does reads either. So a request in the binary form gets
+/// its response in it (when the response fits it), which is cheaper to encode and to decode.
+fn response_serialize_type(request: SerializeType, response: &RemotingCommand) -> SerializeType {
+    match request {
+        SerializeType::RocketMq if binary_header::can_carry(response) => SerializeType::RocketMq,
+        _ => SerializeType::Json,
     }
 }
 

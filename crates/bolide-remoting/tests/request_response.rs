@@ -108,21 +108,38 @@ async fn processor_returning_none_sends_nothing() {
 }
 
 #[tokio::test]
-async fn binary_header_request_is_answered_in_json() {
+async fn a_binary_header_request_is_answered_in_the_binary_form() {
     let server = start_server().await;
     let mut raw = Raw::connect(server.local_addr()).await;
     let mut request = request_with_opaque(echo("bin"), 77);
     request.serialize_type = SerializeType::RocketMq;
     raw.send_command(&request).await;
     let bytes = raw.next_frame_bytes().await.expect("a response");
-    assert_eq!(bytes[4], 0, "serialize type byte of the response header word is JSON");
-    assert_eq!(bytes[8], b'{');
+    assert_eq!(bytes[4], 1, "serialize type byte of the response header word is ROCKETMQ");
     let response = raw.next_command_from(bytes);
     assert_eq!((response.opaque, response.ext("value")), (77, Some("bin")));
+    assert_eq!(response.serialize_type, SerializeType::RocketMq);
 }
 
 #[tokio::test]
-async fn processor_responses_are_sent_in_json_whatever_they_ask() {
+async fn a_response_the_binary_form_cannot_carry_goes_in_json() {
+    // An empty ext value would come back as null from the binary form: JSON keeps it.
+    let mut registry = ProcessorRegistry::new();
+    registry.register(ECHO, |_ctx, request: RemotingCommand| async move {
+        Ok(Some(echo_response(&request).with_ext("empty", "")))
+    });
+    let server = start_server_with(ServerConfig::default(), registry).await;
+    let mut raw = Raw::connect(server.local_addr()).await;
+    let mut request = request_with_opaque(echo("b"), 5);
+    request.serialize_type = SerializeType::RocketMq;
+    raw.send_command(&request).await;
+    let bytes = raw.next_frame_bytes().await.expect("a response");
+    assert_eq!(bytes[4], 0, "JSON");
+    assert_eq!(raw.next_command_from(bytes).ext("empty"), Some(""));
+}
+
+#[tokio::test]
+async fn a_json_request_is_answered_in_json_whatever_the_processor_asks() {
     let mut registry = ProcessorRegistry::new();
     registry.register(ECHO, |_ctx, request: RemotingCommand| async move {
         let mut response = echo_response(&request);
