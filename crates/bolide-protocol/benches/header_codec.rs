@@ -1,7 +1,8 @@
 //! Header encode and decode per serialization, for a typical SEND_MESSAGE_V2 request.
 
 use bolide_protocol::frame::{self, FrameLimits};
-use bolide_protocol::{binary_header, json_header, RemotingCommand, RequestCode, SerializeType};
+use bolide_protocol::header::{SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use bolide_protocol::{binary_header, json_header, RemotingCommand, RequestCode, ResponseCode, SerializeType};
 use bytes::BytesMut;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -56,6 +57,21 @@ fn header_codec(c: &mut Criterion) {
     });
     group.bench_function("binary/decode", |b| {
         b.iter(|| binary_header::decode(black_box(&binary_bytes)).expect("valid"))
+    });
+    // The typed header from the decoded fields: what the broker does per send, and the client
+    // per answer.
+    group.bench_function("typed/send_v2", |b| {
+        b.iter(|| black_box(&binary).decode_header::<SendMessageRequestHeaderV2>().expect("valid"))
+    });
+    let answer = RemotingCommand::response(ResponseCode::SUCCESS, 42)
+        .with_ext("msgId", "7F00000100002A9F0000000000000400")
+        .with_ext("queueId", "1")
+        .with_ext("queueOffset", "1024")
+        .with_ext("transactionId", "AC11000128F418B4AAC28A1E6B3C0000")
+        .with_ext("MSG_REGION", "DefaultRegion")
+        .with_ext("TRACE_ON", "true");
+    group.bench_function("typed/send_response", |b| {
+        b.iter(|| black_box(&answer).decode_header::<SendMessageResponseHeader>().expect("valid"))
     });
     group.finish();
 

@@ -160,14 +160,7 @@ impl ExtFields {
     /// # Errors
     /// [`HeaderError::Invalid`] when present but unparsable.
     pub fn optional<T: FieldValue>(&self, field: &'static str) -> Result<Option<T>, HeaderError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(text) => T::parse_field(text).map(Some).ok_or_else(|| HeaderError::Invalid {
-                field,
-                value: text.to_owned(),
-                expected: T::TYPE_NAME,
-            }),
-        }
+        parse_optional(self.get(field), field)
     }
 
     /// Writes a field in Java's string form.
@@ -214,6 +207,29 @@ impl<'a> IntoIterator for &'a ExtFields {
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
+    }
+}
+
+/// Parses the text of a required field found by the caller (`None`: absent).
+///
+/// # Errors
+/// [`HeaderError::Missing`] when absent, [`HeaderError::Invalid`] when unparsable.
+pub fn parse_required<T: FieldValue>(text: Option<&str>, field: &'static str) -> Result<T, HeaderError> {
+    parse_optional(text, field)?.ok_or(HeaderError::Missing { field })
+}
+
+/// Parses the text of an optional field found by the caller (`None`: absent).
+///
+/// # Errors
+/// [`HeaderError::Invalid`] when present but unparsable.
+pub fn parse_optional<T: FieldValue>(text: Option<&str>, field: &'static str) -> Result<Option<T>, HeaderError> {
+    match text {
+        None => Ok(None),
+        Some(text) => T::parse_field(text).map(Some).ok_or_else(|| HeaderError::Invalid {
+            field,
+            value: text.to_owned(),
+            expected: T::TYPE_NAME,
+        }),
     }
 }
 

@@ -82,8 +82,18 @@ macro_rules! define_header {
             fn read_fields(
                 fields: &$crate::ext_fields::ExtFields,
             ) -> Result<Self, $crate::error::HeaderError> {
+                // One pass over the fields, each matched against this header's keys, rather
+                // than a lookup per key.
+                $( let mut $field: Option<&str> = None; )*
+                #[allow(unused_variables, clippy::match_single_binding)]
+                for (key, value) in fields.iter() {
+                    match key {
+                        $( $key => $field = Some(value), )*
+                        _ => {}
+                    }
+                }
                 let header = Self {
-                    $( $field: define_header!(@read fields, $key, $kind), )*
+                    $( $field: define_header!(@parse $field, $key, $kind), )*
                     $( $rpc: $crate::header::CommandHeader::read_fields(fields)?, )?
                 };
                 $( $check(&header)?; )?
@@ -98,8 +108,8 @@ macro_rules! define_header {
     (@required optional) => { false };
     (@write $fields:ident, $value:expr, $key:literal, required) => { $fields.put($key, $value) };
     (@write $fields:ident, $value:expr, $key:literal, optional) => { $fields.put_opt($key, ($value).as_ref()) };
-    (@read $fields:ident, $key:literal, required) => { $fields.required($key)? };
-    (@read $fields:ident, $key:literal, optional) => { $fields.optional($key)? };
+    (@parse $text:ident, $key:literal, required) => { $crate::ext_fields::parse_required($text, $key)? };
+    (@parse $text:ident, $key:literal, optional) => { $crate::ext_fields::parse_optional($text, $key)? };
     (@accessor $field:ident, $key:literal, $ty:ty) => {};
     (@accessor $field:ident, $key:literal, $ty:ty, $default:expr) => {
         #[doc = concat!("`", $key, "` with the Java class default (`", stringify!($default), "`) applied when absent.")]
