@@ -8,6 +8,7 @@
 //! when a `%RETRY%` message has used up its reconsume times, and appended. Under SYNC_FLUSH the
 //! answer waits for the disk without holding a thread, at most `syncFlushTimeout` ([`super::durable`]).
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -485,7 +486,8 @@ fn response_header(
         if !ids.is_empty() {
             ids.push(',');
         }
-        ids.push_str(&OffsetMessageId { store_host: prepared.store_host, commit_log_offset: offset }.to_string());
+        let id = OffsetMessageId { store_host: prepared.store_host, commit_log_offset: offset };
+        write!(ids, "{id}").expect("writing to a String cannot fail");
         offset += record.encoded_len().unwrap_or(0) as u64;
     }
     let mut header = SendMessageResponseHeader::new(ids, prepared.reply_queue_id, appended.queue_offset as i64);

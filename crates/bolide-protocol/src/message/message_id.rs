@@ -256,11 +256,17 @@ fn ip_from(bytes: &[u8]) -> IpAddr {
     }
 }
 
+/// Uppercase hex, written a chunk of up to 28 bytes (the longest id) at a time rather than
+/// with a call per digit.
 fn write_hex(f: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in bytes {
-        f.write_char(char::from(DIGITS[usize::from(byte >> 4)]))?;
-        f.write_char(char::from(DIGITS[usize::from(byte & 0xF)]))?;
+    for chunk in bytes.chunks(IPV6_ID_HEX_LEN / 2) {
+        let mut text = [0u8; IPV6_ID_HEX_LEN];
+        for (pair, &byte) in text.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0xF)];
+        }
+        f.write_str(std::str::from_utf8(&text[..chunk.len() * 2]).expect("hex digits are ASCII"))?;
     }
     Ok(())
 }
