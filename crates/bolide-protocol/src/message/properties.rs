@@ -284,26 +284,25 @@ impl<'a> Iterator for IterBytes<'a> {
     }
 }
 
-/// Finds the next well-formed item at or after `*at` in one pass over its bytes, and moves `*at`
-/// past it. Returns the name and value ranges.
+/// Finds the next well-formed item at or after `*at`, and moves `*at` past it. Returns the name
+/// and value ranges. An item's name ends at its first `0x01`; an item without one, or with an
+/// empty name or value, is skipped.
 fn next_item(raw: &[u8], at: &mut usize) -> Option<(Range<usize>, Range<usize>)> {
     while *at < raw.len() {
         let start = *at;
-        let mut split = None;
-        let mut end = raw.len();
-        for (i, &byte) in raw[start..].iter().enumerate() {
-            if byte == PROPERTY_SEPARATOR {
-                end = start + i;
-                break;
-            }
-            if byte == NAME_VALUE_SEPARATOR && split.is_none() {
-                split = Some(start + i);
-            }
+        let Some(found) = memchr::memchr2(NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, &raw[start..]) else {
+            *at = raw.len() + 1;
+            return None;
+        };
+        let split = start + found;
+        if raw[split] == PROPERTY_SEPARATOR {
+            *at = split + 1;
+            continue;
         }
+        let end = memchr::memchr(PROPERTY_SEPARATOR, &raw[split + 1..]).map_or(raw.len(), |i| split + 1 + i);
         *at = end + 1;
-        match split {
-            Some(split) if split > start && split + 1 < end => return Some((start..split, split + 1..end)),
-            _ => {}
+        if split > start && split + 1 < end {
+            return Some((start..split, split + 1..end));
         }
     }
     None
@@ -507,6 +506,32 @@ impl<'a> FromIterator<(&'a str, &'a str)> for Properties {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// What a lookup must find, written the plain way: split on `0x02`, each item at its first
+    /// `0x01`, items with an empty name or value skipped, the last match winning.
+    fn model<'a>(raw: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+        raw.split(|&b| b == PROPERTY_SEPARATOR)
+            .filter_map(|item| {
+                let split = item.iter().position(|&b| b == NAME_VALUE_SEPARATOR)?;
+                let (item_name, value) = (&item[..split], &item[split + 1..]);
+                (!item_name.is_empty() && !value.is_empty()).then_some((item_name, value))
+            })
+            .filter(|(item_name, _)| *item_name == name)
+            .map(|(_, value)| value)
+            .last()
+    }
+
+    proptest! {
+        #[test]
+        fn lookups_agree_with_the_plain_model(
+            raw in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(1u8), Just(2u8)], 0..40),
+            name in prop_oneof![Just(&b"a"[..]), Just(&b"b"[..]), Just(&b"ab"[..]), Just(&b"ba"[..])],
+        ) {
+            let name_text = std::str::from_utf8(name).expect("ASCII");
+            prop_assert_eq!(find_property_bytes(&raw, name_text), model(&raw, name));
+        }
+    }
 
     #[test]
     fn parses_the_spec_example() {
