@@ -512,6 +512,7 @@ mod tests {
     /// `0x01`, items with an empty name or value skipped, the last match winning.
     fn model<'a>(raw: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
         raw.split(|&b| b == PROPERTY_SEPARATOR)
+            .rev()
             .filter_map(|item| {
                 let split = item.iter().position(|&b| b == NAME_VALUE_SEPARATOR)?;
                 let (item_name, value) = (&item[..split], &item[split + 1..]);
@@ -519,7 +520,7 @@ mod tests {
             })
             .filter(|(item_name, _)| *item_name == name)
             .map(|(_, value)| value)
-            .last()
+            .next()
     }
 
     proptest! {
