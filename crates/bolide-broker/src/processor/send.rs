@@ -35,10 +35,9 @@ pub(super) use reply::send_reply_message;
 /// Longest ordinary topic name; retry and DLQ topics may reach [`MAX_SYSTEM_TOPIC_LENGTH`].
 const MAX_TOPIC_LENGTH: usize = 127;
 const MAX_SYSTEM_TOPIC_LENGTH: usize = 255;
-/// Where the Java broker's "topic not exist" remark points.
 /// How long a send that created its topic waits for the NameServers to learn the route.
 const ROUTE_REGISTRATION_WAIT: Duration = Duration::from_secs(3);
-
+/// Where the Java broker's "topic not exist" remark points.
 const FAQ_URL: &str = "http://rocketmq.apache.org/docs/faq/";
 /// Topics no client may send to directly (`behaviours.md` §3.1).
 const NOT_ALLOWED_SEND_TOPICS: [&str; 6] = [
