@@ -225,7 +225,6 @@ async fn bench_producer_with_transaction_commits_every_message() {
     let options =
         PullConsumerOptions { consume_from: ConsumeFrom::FirstOffset, ..PullConsumerOptions::new("bench_reader") };
     let mut consumer = PullConsumer::with_options(server.config(), options).await.expect("consumer starts");
-    // The bench's sends auto-created the topic; its route reaches the NameServer just after.
     consumer.assign(support::routed_queues(&consumer, "BenchTxn").await).await;
     let mut read = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bolide_protocol::body::{HeartbeatData, TopicRouteData};
 use bolide_protocol::header::{GetRouteInfoRequestHeader, HeartbeatRequestHeader, UnregisterClientRequestHeader};
 use bolide_protocol::json::{self, KeyStyle};
-use bolide_protocol::{binary_header, LanguageCode, RemotingCommand, RequestCode, ResponseCode, SerializeType};
+use bolide_protocol::{binary_header, LanguageCode, RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::{ClientConfig as RemotingConfig, ProcessorRegistry, RemotingClient};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -96,10 +96,7 @@ impl Instance {
     /// form when that form can carry the request.
     fn stamp(&self, request: &mut RemotingCommand) {
         request.language = LanguageCode::Rust;
-        request.serialize_type = match self.config.serialize_type() {
-            SerializeType::RocketMq if binary_header::can_carry(request) => SerializeType::RocketMq,
-            _ => SerializeType::Json,
-        };
+        request.serialize_type = binary_header::serialize_type_for(self.config.serialize_type(), request);
     }
 
     /// Sends `request` to `addr` and waits for the response, whatever its code.

@@ -76,6 +76,15 @@ pub fn can_carry(command: &RemotingCommand) -> bool {
         })
 }
 
+/// The header form to send `command` in when `preferred` is wanted: the binary form only when it
+/// carries the command unchanged ([`can_carry`]), JSON otherwise.
+pub fn serialize_type_for(preferred: SerializeType, command: &RemotingCommand) -> SerializeType {
+    match preferred {
+        SerializeType::RocketMq if can_carry(command) => SerializeType::RocketMq,
+        _ => SerializeType::Json,
+    }
+}
+
 /// Appends the binary header of `command` to `out`.
 ///
 /// # Errors

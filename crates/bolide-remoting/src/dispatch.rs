@@ -5,15 +5,14 @@
 use std::panic::AssertUnwindSafe;
 
 use bolide_protocol::command::FLAG_RESPONSE;
-use bolide_protocol::{binary_header, RemotingCommand, ResponseCode, SerializeType};
+use bolide_protocol::{binary_header, RemotingCommand, ResponseCode};
 use futures::FutureExt;
 use tracing::{debug, warn};
 
 use crate::processor::{ProcessorRegistry, RequestContext};
 
 /// Runs the processor for `request` and returns the response to send, if any, with the request's
-/// `opaque`, the response flag, and the request's header form when it fits the response
-/// ([`response_serialize_type`]).
+/// `opaque`, the response flag, and the request's header form when it fits the response.
 pub(crate) async fn dispatch(
     registry: &ProcessorRegistry,
     ctx: RequestContext,
@@ -32,7 +31,11 @@ pub(crate) async fn dispatch(
         Ok(Ok(Some(mut response))) => {
             response.opaque = opaque;
             response.flag = FLAG_RESPONSE;
-            response.serialize_type = response_serialize_type(request_serialize_type, &response);
+            // Java's servers answer in JSON whatever the request used, and some clients (C++,
+            // Node.js) parse only JSON headers (`remoting.md` §5.1); but those never send the
+            // binary form, and every client that does reads either. So a request in the binary
+            // form gets its response in it (when it fits), cheaper to encode and to decode.
+            response.serialize_type = binary_header::serialize_type_for(request_serialize_type, &response);
             debug!(%code, opaque, response_code = response.code, "processed");
             answer(oneway, response)
         }
@@ -50,17 +53,6 @@ pub(crate) async fn dispatch(
             warn!(%code, opaque, oneway, panic = %remark, "processor panicked");
             answer(oneway, RemotingCommand::response(ResponseCode::SYSTEM_ERROR, opaque).with_remark(remark))
         }
-    }
-}
-
-/// The header form of a response. Java's servers answer in JSON whatever the request used, and
-/// some clients (C++, Node.js) parse only JSON headers (`remoting.md` §5.1); but those never send
-/// the binary form, and every client that does reads either. So a request in the binary form gets
-/// its response in it (when the response fits it), which is cheaper to encode and to decode.
-fn response_serialize_type(request: SerializeType, response: &RemotingCommand) -> SerializeType {
-    match request {
-        SerializeType::RocketMq if binary_header::can_carry(response) => SerializeType::RocketMq,
-        _ => SerializeType::Json,
     }
 }
 

@@ -134,8 +134,9 @@ pub async fn receive(consumer: &mut bolide_client::PullConsumer, count: usize) -
     received
 }
 
-/// The queues of `topic`, once the NameServer knows it: a broker registers an auto-created topic
-/// with its NameServers shortly after creating it, not before answering the send.
+/// The queues of `topic`, once the NameServer knows it. A send that auto-creates a topic is
+/// answered after the route is registered (if that takes under 3 s), but topics and retry topics
+/// created otherwise reach the NameServers just after.
 pub async fn routed_queues(consumer: &bolide_client::PullConsumer, topic: &str) -> Vec<bolide_client::MessageQueue> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
