@@ -7,7 +7,8 @@
 //! - [`recovery`]: finding the real end of the log at start-up, and telling a torn tail from
 //!   corruption;
 //! - [`flush`]: asynchronous flushing and group commit for synchronous flushing;
-//! - [`ahead`]: creating the next segment and prefaulting pages ahead of the writer.
+//! - [`ahead`]: creating the next segment and prefaulting (or pre-writing) pages ahead of the
+//!   writer.
 
 pub(crate) mod ahead;
 pub(crate) mod flush;
@@ -54,9 +55,11 @@ impl CommitLog {
         dir: &Path,
         segment_size: u64,
         max_message_size: u64,
+        prewrite: bool,
     ) -> Result<Self, StoreError> {
+        let segments = SegmentQueue::load(storage, dir, segment_size)?;
         Ok(CommitLog {
-            segments: SegmentQueue::load(storage, dir, segment_size)?,
+            segments: if prewrite { segments.with_prewrite() } else { segments },
             append: Mutex::new(AppendState::default()),
             max_message_size,
             last_store_timestamp_ms: AtomicI64::new(0),

@@ -158,6 +158,14 @@ pub trait SegmentStorage: Send + Sync + fmt::Debug {
     /// I/O errors.
     fn write_marker(&self, dir: &Path, name: &str, contents: &[u8]) -> io::Result<()>;
 
+    /// The same files, written the way that makes syncs cheapest, for a stream synced after
+    /// nearly every append (the commit log under `SYNC_FLUSH`); `None` (the default) when this
+    /// storage has no such way. Segments it hands out may also benefit from having their never
+    /// written bytes written (as zeros) and synced ahead of the writer (`SegmentQueue::prewrite`).
+    fn for_frequent_syncs(&self) -> Option<Arc<dyn SegmentStorage>> {
+        None
+    }
+
     /// Used fraction (0.0-1.0) of the disk holding `dir`, if the storage can tell.
     ///
     /// # Errors

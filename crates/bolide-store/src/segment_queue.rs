@@ -54,7 +54,46 @@ pub(crate) struct SegmentQueue {
     /// crash, recovery removes it like any segment past the end of the stream. Both take this
     /// lock around creating a segment, so they never create the same file twice.
     spare: Mutex<Option<SegmentRef>>,
+    /// Present when the stream is pre-written ahead of its writer (see [`SegmentQueue::prewrite`]).
+    prewrite: Option<PrewriteFence>,
 }
+
+/// Keeps the pre-writer's zeros and the writer's bytes apart.
+///
+/// The pre-writer only writes at or above `ready`, which only grows, so the writer writes below
+/// `ready` without asking. A write that reaches past `ready` takes the lock first (waiting for a
+/// chunk of zeros being written) and records its end, and the pre-writer starts its next chunk
+/// past every recorded end, rounded up to a whole page.
+#[derive(Debug, Default)]
+struct PrewriteFence {
+    /// End of the bytes pre-written ahead of the writer.
+    ready: AtomicU64,
+    /// Held while zeros are written; the furthest end of a write that reached past `ready`.
+    writer_end: Mutex<u64>,
+}
+
+impl PrewriteFence {
+    fn lock(&self) -> MutexGuard<'_, u64> {
+        self.writer_end.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called by the writer before it writes bytes ending at `end`.
+    fn before_write(&self, end: u64) {
+        if end > self.ready.load(Ordering::Acquire) {
+            let mut writer_end = self.lock();
+            *writer_end = (*writer_end).max(end);
+        }
+    }
+}
+
+/// Size of one step of pre-writing, done with the fence locked.
+const PREWRITE_CHUNK_BYTES: u64 = 1024 * 1024;
+
+/// Pre-written ranges start on a page boundary, so a page the writer has begun stays untouched.
+const PREWRITE_ALIGN_BYTES: u64 = 64 * 1024;
+
+/// Zeros for pre-writing: one chunk, in the zero-filled data segment of the binary.
+static ZERO_CHUNK: [u8; PREWRITE_CHUNK_BYTES as usize] = [0; PREWRITE_CHUNK_BYTES as usize];
 
 impl SegmentQueue {
     /// Loads the segments found in `dir`. Positions are set to the end of the last segment;
@@ -97,7 +136,19 @@ impl SegmentQueue {
             write_offset: AtomicU64::new(end),
             flushed_offset: AtomicU64::new(end),
             spare: Mutex::new(None),
+            prewrite: None,
         })
+    }
+
+    /// Turns on pre-writing ahead of the writer ([`SegmentQueue::prewrite`]).
+    pub(crate) fn with_prewrite(mut self) -> Self {
+        self.prewrite = Some(PrewriteFence::default());
+        self
+    }
+
+    /// Whether the stream is pre-written ahead of its writer.
+    pub(crate) fn prewrites(&self) -> bool {
+        self.prewrite.is_some()
     }
 
     pub(crate) fn dir(&self) -> &Path {
@@ -241,6 +292,56 @@ impl SegmentQueue {
         Ok(at)
     }
 
+    /// Writes zeros over the never-written bytes of the stream up to `until`, in the segments
+    /// that exist or are ready as the spare, then syncs them; returns where the pre-written bytes
+    /// end (0 when pre-writing is off). Called off the append path, concurrently with the writer.
+    ///
+    /// Nothing changes for readers (those bytes are zeros already); what changes is the disk:
+    /// their blocks are allocated and written, so a later sync of data written over them records
+    /// no new blocks (on ext4 and XFS, `fdatasync` then skips the journal commit), as Java's
+    /// `warmMappedFile` intends. Never writes below the end of the writer's last write (see
+    /// [`PrewriteFence`]).
+    pub(crate) fn prewrite(&self, until: u64) -> io::Result<u64> {
+        let Some(fence) = &self.prewrite else { return Ok(0) };
+        let mut written: Option<(SegmentRef, u64, u64)> = None;
+        loop {
+            let writer_end = fence.lock();
+            let from = fence
+                .ready
+                .load(Ordering::Acquire)
+                .max(writer_end.next_multiple_of(PREWRITE_ALIGN_BYTES))
+                .max(self.write_offset().next_multiple_of(PREWRITE_ALIGN_BYTES));
+            if from >= until {
+                break;
+            }
+            let Some(seg) = self.find(from).or_else(|| {
+                self.lock_spare()
+                    .as_ref()
+                    .filter(|spare| spare.base_offset <= from && from < spare.base_offset + self.segment_size)
+                    .cloned()
+            }) else {
+                break;
+            };
+            let seg_end = seg.base_offset + self.segment_size;
+            let to = until.min(seg_end).min(from + PREWRITE_CHUNK_BYTES);
+            seg.segment.write(from - seg.base_offset, &ZERO_CHUNK[..(to - from) as usize])?;
+            fence.ready.store(to, Ordering::Release);
+            drop(writer_end);
+            written = match written.take() {
+                Some((prev, start, _)) if prev.base_offset == seg.base_offset => Some((prev, start, to)),
+                Some((prev, start, end)) => {
+                    prev.segment.sync(start - prev.base_offset, end - prev.base_offset)?;
+                    Some((seg, from, to))
+                }
+                None => Some((seg, from, to)),
+            };
+        }
+        if let Some((seg, start, end)) = written {
+            seg.segment.sync(start - seg.base_offset, end - seg.base_offset)?;
+        }
+        Ok(fence.ready.load(Ordering::Acquire))
+    }
+
     /// Releases `[from, to)` of the stream from this process's memory (see
     /// [`Segment::release`]), in the segments that exist.
     pub(crate) fn release(&self, from: u64, to: u64) -> io::Result<()> {
@@ -257,6 +358,9 @@ impl SegmentQueue {
     /// Writes `data` at stream offset `offset`; the range must lie inside one segment.
     pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> Result<(), StoreError> {
         let seg = self.find_or_create(offset)?;
+        if let Some(fence) = &self.prewrite {
+            fence.before_write(offset + data.len() as u64);
+        }
         seg.segment.write(offset - seg.base_offset, data).map_err(|e| self.io("write", seg.base_offset, e))
     }
 
@@ -326,6 +430,12 @@ impl SegmentQueue {
             }
         }
         drop(segments);
+        if let Some(fence) = &self.prewrite {
+            // Pre-writing starts again past the new end.
+            let mut writer_end = fence.lock();
+            *writer_end = offset;
+            fence.ready.store(0, Ordering::Release);
+        }
         self.write_offset.store(offset, Ordering::Release);
         self.flushed_offset.store(offset, Ordering::Release);
         Ok(())
@@ -412,5 +522,87 @@ mod tests {
         q.write_at(120, b"x").expect("write");
         assert_eq!(q.remove_leading(10, |_| true).expect("remove"), vec![0]);
         assert_eq!(q.first_base_offset(), Some(100));
+    }
+
+    /// The pre-writer runs flat out beside a writer that appends, rolls segments and publishes;
+    /// every byte the writer wrote must read back, whatever the interleaving.
+    #[test]
+    fn prewriting_never_overwrites_the_writer() {
+        const SEGMENT: u64 = 3 * PREWRITE_CHUNK_BYTES + 4096;
+        for round in 0..4u64 {
+            let storage: Arc<dyn SegmentStorage> = Arc::new(MemoryStorage::new());
+            let q = Arc::new(SegmentQueue::load(storage, Path::new("log"), SEGMENT).expect("load").with_prewrite());
+            let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let prewriter = {
+                let (q, done) = (Arc::clone(&q), Arc::clone(&done));
+                std::thread::spawn(move || {
+                    let mut rounds = 0u64;
+                    while !done.load(Ordering::Acquire) {
+                        let _ = q.prepare_next();
+                        // Both far ahead and barely ahead of the writer.
+                        let ahead = if rounds % 2 == 0 { 2 * PREWRITE_CHUNK_BYTES } else { 70_000 };
+                        q.prewrite(q.write_offset() + ahead).expect("prewrite");
+                        rounds += 1;
+                    }
+                    rounds
+                })
+            };
+            let mut offset = 0u64;
+            let mut record = Vec::new();
+            let mut n = 0u64;
+            while offset < 12 * SEGMENT {
+                let len = 1 + ((n * 7919 + round * 31) % 150_000) as usize;
+                if offset % SEGMENT + len as u64 > SEGMENT {
+                    offset += SEGMENT - offset % SEGMENT;
+                }
+                record.clear();
+                record.extend((0..len).map(|i| (((n as usize) + i) % 255 + 1) as u8));
+                q.write_at(offset, &record).expect("write");
+                // Written, not yet published: the window in which only the fence protects it.
+                std::thread::yield_now();
+                offset += len as u64;
+                q.publish(offset);
+                n += 1;
+            }
+            done.store(true, Ordering::Release);
+            assert!(prewriter.join().expect("prewriter") > 0);
+            let mut at = 0u64;
+            for m in 0..n {
+                let len = 1 + ((m * 7919 + round * 31) % 150_000) as usize;
+                if at % SEGMENT + len as u64 > SEGMENT {
+                    at += SEGMENT - at % SEGMENT;
+                }
+                let got = q.slice(at, len).expect("slice");
+                let lost = got.iter().enumerate().position(|(i, b)| *b != (((m as usize) + i) % 255 + 1) as u8);
+                assert_eq!(lost, None, "record {m} at {at} (round {round}) was overwritten");
+                at += len as u64;
+            }
+        }
+    }
+
+    /// A write not yet published (the append lock is held between the two) is past the write
+    /// offset: only the fence keeps the pre-writer off it.
+    #[test]
+    fn prewriting_skips_a_written_but_unpublished_record() {
+        let storage: Arc<dyn SegmentStorage> = Arc::new(MemoryStorage::new());
+        let q = SegmentQueue::load(storage, Path::new("log"), 1 << 22).expect("load").with_prewrite();
+        q.write_at(0, &[1; 10]).expect("write");
+        q.publish(10);
+        assert_eq!(q.prewrite(1 << 20).expect("prewrite"), 1 << 20, "pre-writes from the next page on");
+        let record = vec![9u8; 1_500_000];
+        q.write_at(10, &record).expect("write");
+        let reached = q.prewrite(1 << 21).expect("prewrite");
+        assert!(reached == 1 << 21, "pre-writes past the record: {reached}");
+        assert!(q.slice(10, record.len()).expect("slice").iter().all(|b| *b == 9), "the record is intact");
+        assert!(q.slice(0, 10).expect("slice").iter().all(|b| *b == 1));
+    }
+
+    #[test]
+    fn prewriting_is_off_unless_asked_for() {
+        let storage: Arc<dyn SegmentStorage> = Arc::new(MemoryStorage::new());
+        let q = SegmentQueue::load(storage, Path::new("q"), 1 << 20).expect("load");
+        q.write_at(0, b"x").expect("write");
+        assert!(!q.prewrites());
+        assert_eq!(q.prewrite(1 << 20).expect("prewrite"), 0);
     }
 }

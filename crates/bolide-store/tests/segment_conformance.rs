@@ -13,6 +13,14 @@ fn file_storage_conforms() {
 }
 
 #[test]
+fn file_storage_with_positioned_writes_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = FileStorage::new().for_frequent_syncs().expect("file storage has a positioned-write variant");
+    conformance::run_all(storage.as_ref(), dir.path());
+    conformance::run_all(&FileStorage::positioned(), &dir.path().join("direct"));
+}
+
+#[test]
 fn memory_storage_conforms() {
     conformance::run_all(&MemoryStorage::new(), Path::new("/conformance"));
 }

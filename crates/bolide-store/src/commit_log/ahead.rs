@@ -6,6 +6,10 @@
 //! directory), and the first write to each fresh page of a mapped file faults, the kernel
 //! reading and zeroing the hole (a third of the appender's time in a profile of 1 KiB appends).
 //!
+//! When the commit log is written with positioned writes (`SYNC_FLUSH`), pages are not faulted
+//! in: instead the bytes ahead of the writer are pre-written with zeros and synced
+//! (`SegmentQueue::prewrite`), so that the group commit's syncs write data only.
+//!
 //! The same thread also lets go of what lies behind: once a second, the pages of the log below
 //! the flushed offset (minus the tail that consumers are reading) are dropped from the process's
 //! mappings. They stay in the OS page cache, so reads stay as fast, but the broker's resident
@@ -21,6 +25,12 @@ pub(crate) const PREFAULT_AHEAD_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Smallest range worth a prefault call.
 const PREFAULT_MIN_STEP_BYTES: u64 = 1024 * 1024;
+
+/// How far past the write offset bytes are pre-written (positioned writes only).
+pub(crate) const PREWRITE_AHEAD_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Smallest range worth pre-writing: each round that pre-writes ends with a sync.
+const PREWRITE_MIN_STEP_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Pause between rounds.
 pub(crate) const AHEAD_POLL_INTERVAL: Duration = Duration::from_millis(5);
@@ -39,6 +49,11 @@ pub(crate) struct AheadState {
     /// Cleared when prefaulting fails (an old kernel without `MADV_POPULATE_WRITE`): the
     /// writer then takes its own page faults, as before.
     prefault_enabled: bool,
+    /// Stream offset up to which bytes have been pre-written.
+    prewritten_offset: u64,
+    /// Cleared when pre-writing fails (for example a full disk): syncs then also record the
+    /// blocks they allocate, as without it.
+    prewrite_enabled: bool,
     /// When pages were last released.
     last_release: Instant,
     /// Cleared when releasing fails: pages then stay mapped until the segment is removed.
@@ -47,7 +62,14 @@ pub(crate) struct AheadState {
 
 impl Default for AheadState {
     fn default() -> Self {
-        AheadState { prefaulted_offset: 0, prefault_enabled: true, last_release: Instant::now(), release_enabled: true }
+        AheadState {
+            prefaulted_offset: 0,
+            prefault_enabled: true,
+            prewritten_offset: 0,
+            prewrite_enabled: true,
+            last_release: Instant::now(),
+            release_enabled: true,
+        }
     }
 }
 
@@ -66,6 +88,10 @@ impl CommitLog {
                 tracing::info!(error = %err, "releasing flushed commit log pages unavailable; they stay mapped");
             }
         }
+        if self.segments.prewrites() {
+            self.prewrite_ahead(state);
+            return;
+        }
         if !state.prefault_enabled {
             return;
         }
@@ -80,6 +106,25 @@ impl CommitLog {
             Err(err) => {
                 state.prefault_enabled = false;
                 tracing::info!(error = %err, "prefaulting commit log pages unavailable; the appender takes its own page faults");
+            }
+        }
+    }
+}
+
+impl CommitLog {
+    fn prewrite_ahead(&self, state: &mut AheadState) {
+        if !state.prewrite_enabled {
+            return;
+        }
+        let to = self.segments.write_offset() + PREWRITE_AHEAD_BYTES;
+        if to < state.prewritten_offset + PREWRITE_MIN_STEP_BYTES {
+            return;
+        }
+        match self.segments.prewrite(to) {
+            Ok(reached) => state.prewritten_offset = reached,
+            Err(err) => {
+                state.prewrite_enabled = false;
+                tracing::warn!(error = %err, "pre-writing the commit log ahead of the writer failed; syncs will also record newly allocated blocks");
             }
         }
     }

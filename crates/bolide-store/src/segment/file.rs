@@ -1,5 +1,13 @@
 //! Memory-mapped segment files.
 //!
+//! Two ways of writing them: copying into the mapping and syncing with `msync` (the default,
+//! cheapest per write), or positioned writes (`pwrite`) synced with `fdatasync`, the mapping then
+//! serving reads only ([`FileStorage::positioned`], for a stream synced after nearly every
+//! append). Syncing a mapping has to write-protect every page it cleans, so the next write to a
+//! partly filled page faults again; a positioned write leaves no page mapped writable, and into
+//! blocks that were written before (see `SegmentQueue::prewrite`), `fdatasync` writes the data
+//! alone, with no file-system journal commit for newly allocated blocks.
+//!
 //! The only `unsafe` code of the store lives here: mapping a file, copying into the mapping, and
 //! handing out read-only views of bytes that the store has published and never rewrites while
 //! readers may exist (see the contract in `segment.rs`). A mapping is shared through an `Arc`, so a
@@ -9,6 +17,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
@@ -20,12 +29,20 @@ use super::{check_range, FileEntry, Segment, SegmentStorage};
 
 /// Segments as memory-mapped files under real directories.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct FileStorage;
+pub struct FileStorage {
+    positioned: bool,
+}
 
 impl FileStorage {
-    /// The storage the broker uses.
+    /// Segments written through their mapping and synced with `msync`.
     pub fn new() -> Self {
-        FileStorage
+        FileStorage { positioned: false }
+    }
+
+    /// Segments written with positioned writes and synced with `fdatasync`; reads still go
+    /// through the mapping. Prefaulting does nothing on them (it would map pages writable).
+    pub fn positioned() -> Self {
+        FileStorage { positioned: true }
     }
 }
 
@@ -34,6 +51,8 @@ impl FileStorage {
 struct FileSegment {
     map: Arc<MmapRaw>,
     size: u64,
+    /// The open file, when writes are positioned writes rather than copies into the mapping.
+    positioned: Option<File>,
 }
 
 /// A read-only view into a mapping, used as the owner of a `Bytes`.
@@ -53,13 +72,13 @@ impl AsRef<[u8]> for MappedSlice {
 }
 
 impl FileSegment {
-    fn map(file: &File) -> io::Result<FileSegment> {
+    fn map(file: File, positioned: bool) -> io::Result<FileSegment> {
         let size = file.metadata()?.len();
         if size == 0 {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "cannot map an empty segment file"));
         }
-        let map = MmapRaw::map_raw(file)?;
-        Ok(FileSegment { map: Arc::new(map), size })
+        let map = MmapRaw::map_raw(&file)?;
+        Ok(FileSegment { map: Arc::new(map), size, positioned: positioned.then_some(file) })
     }
 }
 
@@ -70,6 +89,10 @@ impl Segment for FileSegment {
 
     fn write(&self, pos: u64, data: &[u8]) -> io::Result<()> {
         check_range(self.size, pos, data.len())?;
+        if let Some(file) = &self.positioned {
+            // The page cache is shared with the mapping, so readers of the mapping see the bytes.
+            return file.write_all_at(data, pos);
+        }
         // SAFETY: the range is inside the mapping (checked above); only the single writer of this
         // segment writes, and only to ranges no reader is reading (module documentation).
         unsafe {
@@ -107,11 +130,15 @@ impl Segment for FileSegment {
             return Ok(());
         }
         check_range(self.size, from, (to - from) as usize)?;
-        self.map.flush_range(from as usize, (to - from) as usize)
+        match &self.positioned {
+            // Syncs every dirty page of the file: only this range's writer leaves any.
+            Some(file) => file.sync_data(),
+            None => self.map.flush_range(from as usize, (to - from) as usize),
+        }
     }
 
     fn prefault(&self, from: u64, to: u64) -> io::Result<()> {
-        if to <= from {
+        if to <= from || self.positioned.is_some() {
             return Ok(());
         }
         check_range(self.size, from, (to - from) as usize)?;
@@ -225,12 +252,16 @@ impl SegmentStorage for FileStorage {
         file.sync_all()?;
         fs::rename(&tmp, &path)?;
         sync_dir(dir)?;
-        Ok(Arc::new(FileSegment::map(&file)?))
+        Ok(Arc::new(FileSegment::map(file, self.positioned)?))
     }
 
     fn open(&self, dir: &Path, name: &str) -> io::Result<Arc<dyn Segment>> {
         let file = OpenOptions::new().read(true).write(true).open(dir.join(name))?;
-        Ok(Arc::new(FileSegment::map(&file)?))
+        Ok(Arc::new(FileSegment::map(file, self.positioned)?))
+    }
+
+    fn for_frequent_syncs(&self) -> Option<Arc<dyn SegmentStorage>> {
+        Some(Arc::new(FileStorage::positioned()))
     }
 
     fn remove(&self, dir: &Path, name: &str) -> io::Result<()> {

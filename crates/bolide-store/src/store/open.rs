@@ -12,7 +12,7 @@ use crate::checkpoint::{Checkpoint, CheckpointData};
 use crate::commit_log::flush::FlushControl;
 use crate::commit_log::recovery::ScanOptions;
 use crate::commit_log::CommitLog;
-use crate::config::StoreConfig;
+use crate::config::{FlushDiskType, StoreConfig};
 use crate::consume_queue::ConsumeQueues;
 use crate::dispatch::Dispatcher;
 use crate::error::{io_error, StoreError};
@@ -91,11 +91,19 @@ impl MessageStore {
         } else {
             None
         };
+        // Under SYNC_FLUSH the log is synced after nearly every append: written the way that
+        // syncs fastest, and pre-written ahead of the writer.
+        let synced_log_storage = match config.flush_disk_type {
+            FlushDiskType::SyncFlush => storage.for_frequent_syncs(),
+            FlushDiskType::AsyncFlush => None,
+        };
+        let prewrite = synced_log_storage.is_some();
         let commit_log = Arc::new(CommitLog::load(
-            Arc::clone(&storage),
+            synced_log_storage.unwrap_or_else(|| Arc::clone(&storage)),
             &config.commit_log_dir(),
             config.mapped_file_size_commit_log,
             config.max_message_size,
+            prewrite,
         )?);
         let delay_levels_ms = config
             .delay_levels()

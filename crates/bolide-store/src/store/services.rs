@@ -4,8 +4,8 @@
 //! - `bolide-dispatch`: follows the commit log and builds consume queues and index for what the
 //!   appenders did not dispatch themselves (normally nothing; failures are retried here);
 //! - `bolide-flush`: group commit (`SYNC_FLUSH`) or interval flush (`ASYNC_FLUSH`);
-//! - `bolide-ahead`: creates the next commit log segment and prefaults pages ahead of the
-//!   writer (see `commit_log::ahead`);
+//! - `bolide-ahead`: creates the next commit log segment and prefaults pages (under
+//!   `SYNC_FLUSH`: pre-writes bytes) ahead of the writer (see `commit_log::ahead`);
 //! - `bolide-maintenance`: every `flushIntervalConsumeQueue` ms flushes consume queues and index
 //!   and writes the checkpoint; every `cleanResourceInterval` ms runs retention.
 
