@@ -108,6 +108,9 @@ define_config! {
         sync_flush_timeout: u64 = "syncFlushTimeout", 5_000;
         /// Store: build the key index (QUERY_MESSAGE by key).
         message_index_enable: bool = "messageIndexEnable", true;
+        /// Store (Bolide extension): under SYNC_FLUSH, pre-write the commit log ahead of the
+        /// writer so that group commits sync data only; turn off on copy-on-write file systems.
+        prewrite_commit_log: bool = "prewriteCommitLog", true;
         /// Hold pulls that find nothing until a message arrives (else wait shortPollingTimeMills).
         long_polling_enable: bool = "longPollingEnable", true;
         /// Hold time of a suspended pull without long polling, ms.
@@ -244,6 +247,7 @@ impl BrokerConfig {
             disk_max_used_space_ratio: u64::from(self.disk_max_used_space_ratio),
             max_message_size: u64::from(self.max_message_size),
             message_index_enable: self.message_index_enable,
+            prewrite_commit_log: self.prewrite_commit_log,
             message_delay_level: self.message_delay_level.clone(),
             ..defaults
         }

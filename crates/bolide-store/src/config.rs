@@ -74,6 +74,11 @@ pub struct StoreConfig {
     /// first (the 18 stock levels). The schedule topic's consume queue entries carry
     /// `store time + delay of the level` as their tags code.
     pub message_delay_level: String,
+    /// Bolide extension: under `SYNC_FLUSH`, write zeros into the commit log ahead of the writer
+    /// and sync them, so that each group commit writes data only (true). Turn it off on
+    /// copy-on-write file systems (btrfs, ZFS), which never rewrite a block in place: there it
+    /// only adds writes.
+    pub prewrite_commit_log: bool,
     /// Bolide extension, the documented way past a corrupt commit log: when recovery reports
     /// corruption at this exact offset, discard the log from there on instead of failing.
     pub truncate_corrupt_commit_log_at: Option<u64>,
@@ -106,6 +111,7 @@ impl Default for StoreConfig {
             max_hash_slot_num: 5_000_000,
             max_index_num: 20_000_000,
             message_delay_level: DEFAULT_MESSAGE_DELAY_LEVEL.to_owned(),
+            prewrite_commit_log: true,
             truncate_corrupt_commit_log_at: None,
         }
     }

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use bolide_protocol::message::{SysFlag, TransactionType};
-use bolide_store::{GetMessageStatus, MessageStore, StoreError};
+use bolide_store::{GetMessageStatus, MessageStore, StoreConfig, StoreError};
 use common::{decode, props, record, small_config, sync_config};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -175,6 +175,39 @@ fn sync_flush_acknowledges_durable_appends_from_many_threads() {
         .expect("append");
     assert!(rx.recv_timeout(WAIT).expect("callback"));
     assert!(store.flushed_commit_log_offset() >= appended.end_offset());
+}
+
+/// Under `SYNC_FLUSH` the blocks ahead of the writer get written (allocated on disk) by the
+/// pre-writer; with `prewrite_commit_log` off they stay holes until messages land there.
+#[test]
+fn sync_flush_pre_writes_the_commit_log_unless_turned_off() {
+    use std::os::unix::fs::MetadataExt;
+    const SEGMENT: u64 = 4 * 1024 * 1024;
+    for prewrite in [true, false] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = StoreConfig {
+            mapped_file_size_commit_log: SEGMENT,
+            prewrite_commit_log: prewrite,
+            ..sync_config(dir.path())
+        };
+        let segment = config.commit_log_dir().join("00000000000000000000");
+        let store = MessageStore::open(config).expect("open");
+        store.append(&record("Pre", 0, b"first", &[])).expect("append");
+        let allocated = || std::fs::metadata(&segment).expect("segment").blocks() * 512;
+        let deadline = std::time::Instant::now() + WAIT;
+        while prewrite && allocated() < SEGMENT / 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if prewrite {
+            assert!(allocated() >= SEGMENT / 2, "pre-written: {} of {SEGMENT} bytes allocated", allocated());
+        } else {
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(allocated() < SEGMENT / 8, "not pre-written: {} of {SEGMENT} bytes allocated", allocated());
+        }
+        let appended = store.append(&record("Pre", 0, b"second", &[])).expect("append");
+        assert_eq!(appended.queue_offset, 1);
+        assert!(store.flushed_commit_log_offset() >= appended.end_offset());
+    }
 }
 
 #[test]

@@ -47,6 +47,7 @@ const START_UP_ONLY: &[&str] = &[
     "mappedFileSizeCommitLog",
     "mappedFileSizeConsumeQueue",
     "flushDiskType",
+    "prewriteCommitLog",
     "messageDelayLevel",
 ];
 

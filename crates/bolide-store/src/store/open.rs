@@ -97,7 +97,7 @@ impl MessageStore {
             FlushDiskType::SyncFlush => storage.for_frequent_syncs(),
             FlushDiskType::AsyncFlush => None,
         };
-        let prewrite = synced_log_storage.is_some();
+        let prewrite = synced_log_storage.is_some() && config.prewrite_commit_log;
         let commit_log = Arc::new(CommitLog::load(
             synced_log_storage.unwrap_or_else(|| Arc::clone(&storage)),
             &config.commit_log_dir(),
