@@ -92,7 +92,8 @@ const PREWRITE_CHUNK_BYTES: u64 = 1024 * 1024;
 /// Pre-written ranges start on a page boundary, so a page the writer has begun stays untouched.
 const PREWRITE_ALIGN_BYTES: u64 = 64 * 1024;
 
-/// Zeros for pre-writing: one chunk, in the zero-filled data segment of the binary.
+/// Zeros for pre-writing and recovery's zeroing: one chunk, in the zero-filled data segment of
+/// the binary.
 static ZERO_CHUNK: [u8; PREWRITE_CHUNK_BYTES as usize] = [0; PREWRITE_CHUNK_BYTES as usize];
 
 impl SegmentQueue {
@@ -270,21 +271,23 @@ impl SegmentQueue {
         Ok(true)
     }
 
+    /// The segment containing `offset` among those that exist or the one ready as the spare.
+    fn find_or_spare(&self, offset: u64) -> Option<SegmentRef> {
+        self.find(offset).or_else(|| {
+            self.lock_spare()
+                .as_ref()
+                .filter(|spare| spare.base_offset <= offset && offset < spare.base_offset + self.segment_size)
+                .cloned()
+        })
+    }
+
     /// Prefaults `[from, to)` of the stream (see [`Segment::prefault`]), in the segments that
     /// exist or are ready as the spare; returns where it stopped (`to`, or the end of the last
     /// such segment).
     pub(crate) fn prefault(&self, from: u64, to: u64) -> io::Result<u64> {
         let mut at = from;
         while at < to {
-            let seg = match self.find(at) {
-                Some(seg) => seg,
-                None => match self.lock_spare().as_ref() {
-                    Some(spare) if spare.base_offset <= at && at < spare.base_offset + self.segment_size => {
-                        spare.clone()
-                    }
-                    _ => break,
-                },
-            };
+            let Some(seg) = self.find_or_spare(at) else { break };
             let end = to.min(seg.base_offset + self.segment_size);
             seg.segment.prefault(at - seg.base_offset, end - seg.base_offset)?;
             at = end;
@@ -314,27 +317,17 @@ impl SegmentQueue {
             if from >= until {
                 break;
             }
-            let Some(seg) = self.find(from).or_else(|| {
-                self.lock_spare()
-                    .as_ref()
-                    .filter(|spare| spare.base_offset <= from && from < spare.base_offset + self.segment_size)
-                    .cloned()
-            }) else {
-                break;
-            };
+            let Some(seg) = self.find_or_spare(from) else { break };
             let seg_end = seg.base_offset + self.segment_size;
             let to = until.min(seg_end).min(from + PREWRITE_CHUNK_BYTES);
             seg.segment.write(from - seg.base_offset, &ZERO_CHUNK[..(to - from) as usize])?;
             fence.ready.store(to, Ordering::Release);
             drop(writer_end);
-            written = match written.take() {
-                Some((prev, start, _)) if prev.base_offset == seg.base_offset => Some((prev, start, to)),
-                Some((prev, start, end)) => {
-                    prev.segment.sync(start - prev.base_offset, end - prev.base_offset)?;
-                    Some((seg, from, to))
-                }
-                None => Some((seg, from, to)),
-            };
+            if let Some((prev, start, end)) = written.take_if(|(prev, ..)| prev.base_offset != seg.base_offset) {
+                prev.segment.sync(start - prev.base_offset, end - prev.base_offset)?;
+            }
+            let start = written.map_or(from, |(_, start, _)| start);
+            written = Some((seg, start, to));
         }
         if let Some((seg, start, end)) = written {
             seg.segment.sync(start - seg.base_offset, end - seg.base_offset)?;
@@ -479,13 +472,12 @@ impl SegmentQueue {
     }
 }
 
-/// Zeroes `[from, to)` of `seg` in 64 KiB steps.
+/// Zeroes `[from, to)` of `seg`, a chunk at a time.
 fn zero_range(seg: &SegmentRef, from: u64, to: u64) -> io::Result<()> {
-    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     let mut pos = from;
     while pos < to {
-        let n = (to - pos).min(ZEROS.len() as u64);
-        seg.segment.write(pos - seg.base_offset, &ZEROS[..n as usize])?;
+        let n = (to - pos).min(PREWRITE_CHUNK_BYTES);
+        seg.segment.write(pos - seg.base_offset, &ZERO_CHUNK[..n as usize])?;
         pos += n;
     }
     Ok(())

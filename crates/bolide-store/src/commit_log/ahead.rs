@@ -27,7 +27,7 @@ pub(crate) const PREFAULT_AHEAD_BYTES: u64 = 32 * 1024 * 1024;
 const PREFAULT_MIN_STEP_BYTES: u64 = 1024 * 1024;
 
 /// How far past the write offset bytes are pre-written (positioned writes only).
-pub(crate) const PREWRITE_AHEAD_BYTES: u64 = 64 * 1024 * 1024;
+const PREWRITE_AHEAD_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Smallest range worth pre-writing: each round that pre-writes ends with a sync.
 const PREWRITE_MIN_STEP_BYTES: u64 = 8 * 1024 * 1024;
@@ -109,9 +109,7 @@ impl CommitLog {
             }
         }
     }
-}
 
-impl CommitLog {
     fn prewrite_ahead(&self, state: &mut AheadState) {
         if !state.prewrite_enabled {
             return;
