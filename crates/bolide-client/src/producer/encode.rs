@@ -25,17 +25,18 @@ const INCOMPRESSIBLE_BITS_PER_BYTE: f64 = 7.5;
 
 /// Whether zlib has something to gain on the body, judged by its first
 /// [`COMPRESSION_PROBE_BYTES`]: a byte entropy under [`INCOMPRESSIBLE_BITS_PER_BYTE`] says yes at
-/// once; otherwise (bytes spread evenly, which repeating data can be too) zlib's fastest level
-/// must shrink the probe by a tenth. An already compressed or encrypted 16 KiB body costs about
-/// 10 µs to turn down instead of a full level-5 pass that would not shrink it (about 150 µs); a
-/// body whose start looks random but whose rest would compress is then sent uncompressed, a
-/// trade taken on purpose.
+/// once (zlib's Huffman coding alone gains there); otherwise, with bytes spread evenly, only
+/// repetition can shrink the body, and an LZ4 pass over the probe (which shrinks nothing else)
+/// must shrink it by a tenth. An already compressed or encrypted 16 KiB body costs about a
+/// microsecond to turn down instead of a full level-5 pass that would not shrink it (about
+/// 150 µs); a body whose start looks random but whose rest would compress is then sent
+/// uncompressed, a trade taken on purpose.
 fn worth_compressing(body: &[u8]) -> bool {
     let probe = &body[..body.len().min(COMPRESSION_PROBE_BYTES)];
     if byte_entropy(probe) < INCOMPRESSIBLE_BITS_PER_BYTE {
         return true;
     }
-    compression::compress(probe, CompressionType::Zlib, 1).map_or(true, |out| out.len() * 10 <= probe.len() * 9)
+    compression::lz4_block_len(probe) * 10 <= probe.len() * 9
 }
 
 /// Shannon entropy of the bytes, in bits per byte.
