@@ -111,6 +111,12 @@ define_config! {
         /// Store (Bolide extension): under SYNC_FLUSH, pre-write the commit log ahead of the
         /// writer so that group commits sync data only; turn off on copy-on-write file systems.
         prewrite_commit_log: bool = "prewriteCommitLog", true;
+        /// Store: how far behind the newest message, in percent of this machine's memory (or of
+        /// the container's limit), messages count as in memory. Bolide keeps that much of the
+        /// commit log behind the flushed offset in the OS page cache and evicts older bytes, so
+        /// the log's memory stays bounded and is reused for new messages; 100 leaves the page
+        /// cache to the operating system.
+        access_message_in_memory_max_ratio: u32 = "accessMessageInMemoryMaxRatio", 40;
         /// Hold pulls that find nothing until a message arrives (else wait shortPollingTimeMills).
         long_polling_enable: bool = "longPollingEnable", true;
         /// Hold time of a suspended pull without long polling, ms.
@@ -180,6 +186,12 @@ impl BrokerConfig {
         if self.channel_expired_timeout == 0 || self.flush_consumer_offset_interval == 0 {
             return invalid("channelExpiredTimeout and flushConsumerOffsetInterval must be at least 1 ms".to_owned());
         }
+        if self.access_message_in_memory_max_ratio > 100 {
+            return invalid(format!(
+                "accessMessageInMemoryMaxRatio must be a percentage (0-100), not {}",
+                self.access_message_in_memory_max_ratio
+            ));
+        }
         if let Err(level) = self.delay_levels() {
             return invalid(format!("messageDelayLevel: {level:?} is not a duration such as 10s, 5m, 2h or 1d"));
         }
@@ -248,9 +260,21 @@ impl BrokerConfig {
             max_message_size: u64::from(self.max_message_size),
             message_index_enable: self.message_index_enable,
             prewrite_commit_log: self.prewrite_commit_log,
+            commit_log_cached_bytes: self.commit_log_cached_bytes(),
             message_delay_level: self.message_delay_level.clone(),
             ..defaults
         }
+    }
+
+    /// The store's page-cache budget for the commit log: `accessMessageInMemoryMaxRatio` percent
+    /// of the memory this process may use; `None` (no budget) at 100 or when the memory size is
+    /// unknown.
+    fn commit_log_cached_bytes(&self) -> Option<u64> {
+        let ratio = u64::from(self.access_message_in_memory_max_ratio);
+        if ratio >= 100 {
+            return None;
+        }
+        bolide_store::usable_memory_bytes().map(|memory| memory / 100 * ratio)
     }
 
     /// Where `topics.json`, `subscriptionGroup.json` and `consumerOffset.json` live.
@@ -282,6 +306,10 @@ mod tests {
         assert_eq!(config.register_period(), Duration::from_secs(30));
         let fast = BrokerConfig { register_name_server_period: 1, ..BrokerConfig::default() };
         assert_eq!(fast.register_period(), Duration::from_secs(10));
+        let memory = bolide_store::usable_memory_bytes().expect("memory size");
+        assert_eq!(config.store_config().commit_log_cached_bytes, Some(memory / 100 * 40));
+        let uncapped = BrokerConfig { access_message_in_memory_max_ratio: 100, ..BrokerConfig::default() };
+        assert_eq!(uncapped.store_config().commit_log_cached_bytes, None);
     }
 
     #[test]
@@ -289,9 +317,13 @@ mod tests {
         let mut config = BrokerConfig::default();
         config.set("namesrvAddr", "127.0.0.1:9876;127.0.0.1:9877", &bolide_config::Source::Flag).expect("set");
         assert_eq!(config.namesrv_addrs(), ["127.0.0.1:9876", "127.0.0.1:9877"]);
-        for (key, value) in
-            [("brokerRole", "MASTER"), ("messageDelayLevel", "1s 5x"), ("flushDiskType", "x"), ("brokerName", "a b")]
-        {
+        for (key, value) in [
+            ("brokerRole", "MASTER"),
+            ("messageDelayLevel", "1s 5x"),
+            ("flushDiskType", "x"),
+            ("brokerName", "a b"),
+            ("accessMessageInMemoryMaxRatio", "101"),
+        ] {
             let mut bad = BrokerConfig::default();
             bad.set(key, value, &bolide_config::Source::Flag).expect("parses as text");
             let err = bad.validate().expect_err("invalid").to_string();

@@ -79,6 +79,11 @@ pub struct StoreConfig {
     /// copy-on-write file systems (btrfs, ZFS), which never rewrite a block in place: there it
     /// only adds writes.
     pub prewrite_commit_log: bool,
+    /// Bolide extension: at most this many bytes of the commit log behind the flushed offset
+    /// stay in the OS page cache; older synced bytes are evicted (reads of them then come from
+    /// disk). `None` (the default) leaves the page cache to the operating system. The broker
+    /// sets it from `accessMessageInMemoryMaxRatio`.
+    pub commit_log_cached_bytes: Option<u64>,
     /// Bolide extension, the documented way past a corrupt commit log: when recovery reports
     /// corruption at this exact offset, discard the log from there on instead of failing.
     pub truncate_corrupt_commit_log_at: Option<u64>,
@@ -112,6 +117,7 @@ impl Default for StoreConfig {
             max_index_num: 20_000_000,
             message_delay_level: DEFAULT_MESSAGE_DELAY_LEVEL.to_owned(),
             prewrite_commit_log: true,
+            commit_log_cached_bytes: None,
             truncate_corrupt_commit_log_at: None,
         }
     }

@@ -49,3 +49,4 @@ pub use index::MAX_QUERY_RESULTS;
 pub use retention::RetentionReport;
 pub use segment::{FileStorage, MemoryStorage, Segment, SegmentStorage};
 pub use store::{GetMessageStatus, GetMessagesResult, MessageStore, RecoveryReport, ABORT_FILE, LOCK_FILE};
+pub use sys::usable_memory_bytes;

@@ -101,6 +101,20 @@ pub trait Segment: Send + Sync + fmt::Debug {
         let _ = (from, to);
         Ok(())
     }
+
+    /// A hint that bytes `[from, to)` will not be read again soon: drop them from this process
+    /// (as [`Segment::release`]) and from the OS page cache, so that their memory goes back to
+    /// the system now rather than when it runs short. Never changes the content, synced or not,
+    /// and may run concurrently with reads, slices and writes: the next read brings the bytes
+    /// back from disk. Bytes not yet synced stay cached, so callers evict synced bytes. The
+    /// default does nothing.
+    ///
+    /// # Errors
+    /// The implementation's error (the caller may ignore it: this is only a hint).
+    fn evict(&self, from: u64, to: u64) -> io::Result<()> {
+        let _ = (from, to);
+        Ok(())
+    }
 }
 
 /// A regular file found in a directory by [`SegmentStorage::list`].

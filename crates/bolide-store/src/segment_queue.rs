@@ -348,6 +348,19 @@ impl SegmentQueue {
         Ok(())
     }
 
+    /// Evicts `[from, to)` of the stream from this process and the OS page cache (see
+    /// [`Segment::evict`]), in the segments that exist.
+    pub(crate) fn evict(&self, from: u64, to: u64) -> io::Result<()> {
+        for seg in self.snapshot() {
+            let start = from.max(seg.base_offset);
+            let end = to.min(seg.base_offset + self.segment_size);
+            if start < end {
+                seg.segment.evict(start - seg.base_offset, end - seg.base_offset)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `data` at stream offset `offset`; the range must lie inside one segment.
     pub(crate) fn write_at(&self, offset: u64, data: &[u8]) -> Result<(), StoreError> {
         let seg = self.find_or_create(offset)?;

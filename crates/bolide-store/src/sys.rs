@@ -1,5 +1,6 @@
-//! The two operating-system facts retention needs and std does not offer: disk usage of a
-//! partition and the local hour. Both are thin, checked wrappers around libc.
+//! The operating-system facts the store needs and std does not offer (disk usage of a
+//! partition, the local hour, the memory the process may use) and the directory lock: thin,
+//! checked wrappers around libc.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
@@ -70,4 +71,24 @@ pub(crate) fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
         return if busy(&err) { Ok(false) } else { Err(err) };
     }
     Ok(true)
+}
+
+/// The memory this process may use: the machine's physical memory, or the cgroup (v2) limit of
+/// a container when that is lower. `None` when the system does not say.
+pub fn usable_memory_bytes() -> Option<u64> {
+    // SAFETY: `sysconf` has no memory effects.
+    let (pages, page_size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let physical = u64::try_from(pages).ok()?.checked_mul(u64::try_from(page_size).ok()?)?;
+    let limit =
+        std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok().and_then(|text| text.trim().parse::<u64>().ok());
+    Some(limit.map_or(physical, |limit| limit.min(physical)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn usable_memory_is_known_and_plausible() {
+        let bytes = super::usable_memory_bytes().expect("memory size");
+        assert!(bytes >= 64 << 20, "{bytes} bytes");
+    }
 }

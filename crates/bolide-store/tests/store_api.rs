@@ -210,6 +210,70 @@ fn sync_flush_pre_writes_the_commit_log_unless_turned_off() {
     }
 }
 
+/// Fraction of `[from, to)` of the file at `path` in the OS page cache (a mapping of its own,
+/// since the page cache is per file).
+#[allow(unsafe_code)]
+fn resident_fraction(path: &std::path::Path, from: usize, to: usize) -> f64 {
+    let file = std::fs::File::open(path).expect("segment");
+    // SAFETY: a read-only mapping of a file nobody truncates; its bytes are never read here.
+    let map = unsafe { memmap2::Mmap::map(&file) }.expect("map");
+    let pages = (to - from) / 4096;
+    let mut resident = vec![0u8; pages];
+    // SAFETY: `[from, to)` lies inside the mapping and `resident` has one byte per page.
+    let rc = unsafe { libc::mincore(map.as_ptr().add(from) as *mut libc::c_void, pages * 4096, resident.as_mut_ptr()) };
+    assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
+    resident.iter().filter(|page| *page & 1 == 1).count() as f64 / pages as f64
+}
+
+#[test]
+fn commit_log_bytes_beyond_the_cache_budget_leave_the_page_cache_and_read_back_from_disk() {
+    const SEGMENT: usize = 4 * 1024 * 1024;
+    for (flush, budget) in [
+        (bolide_store::FlushDiskType::AsyncFlush, Some(1024 * 1024)),
+        (bolide_store::FlushDiskType::SyncFlush, Some(1024 * 1024)),
+        (bolide_store::FlushDiskType::AsyncFlush, None),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = StoreConfig {
+            mapped_file_size_commit_log: SEGMENT as u64,
+            flush_disk_type: flush,
+            commit_log_cached_bytes: budget,
+            ..small_config(dir.path())
+        };
+        let first_segment = config.commit_log_dir().join("00000000000000000000");
+        let store = MessageStore::open(config).expect("open");
+        let bodies: Vec<Vec<u8>> = (0..1200u32).map(|i| vec![(i % 251) as u8; 8000]).collect();
+        for body in &bodies {
+            store.append(&record("Cached", 0, body, &[])).expect("append");
+        }
+        // The first segment is full and synced: with a budget it leaves the page cache.
+        // Without a budget, a few rounds of the thread that would evict are enough to tell.
+        let deadline = std::time::Instant::now() + if budget.is_some() { WAIT } else { Duration::from_millis(300) };
+        let resident = loop {
+            let resident = resident_fraction(&first_segment, 0, SEGMENT);
+            if resident < 0.1 || std::time::Instant::now() > deadline {
+                break resident;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        match budget {
+            Some(_) => assert!(resident < 0.1, "{flush:?}: {resident} of the first segment still cached"),
+            None => assert!(resident > 0.5, "no budget: the operating system keeps it ({resident} cached)"),
+        }
+        assert!(store.wait_dispatched(WAIT));
+        let mut next = 0;
+        while next < bodies.len() as u64 {
+            let got = store.get_messages("Cached", 0, next, 32, 1 << 20).expect("read");
+            assert_eq!(got.status, GetMessageStatus::Found, "{flush:?} at {next}");
+            for message in &got.messages {
+                assert_eq!(decode(message).body(), &bodies[next as usize][..], "{flush:?}: message {next}");
+                next += 1;
+            }
+        }
+        store.close().expect("close");
+    }
+}
+
 #[test]
 fn sync_flush_callbacks_run_once_durable_in_offset_order() {
     let dir = tempfile::tempdir().expect("tempdir");

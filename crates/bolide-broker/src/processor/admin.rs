@@ -48,6 +48,7 @@ const START_UP_ONLY: &[&str] = &[
     "mappedFileSizeConsumeQueue",
     "flushDiskType",
     "prewriteCommitLog",
+    "accessMessageInMemoryMaxRatio",
     "messageDelayLevel",
 ];
 

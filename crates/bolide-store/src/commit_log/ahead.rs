@@ -14,6 +14,13 @@
 //! the flushed offset (minus the tail that consumers are reading) are dropped from the process's
 //! mappings. They stay in the OS page cache, so reads stay as fast, but the broker's resident
 //! size stays at its working set instead of growing with every byte written or read back.
+//!
+//! When the store is given a page-cache budget for the log (`StoreConfig::commit_log_cached_bytes`,
+//! which the broker derives from `accessMessageInMemoryMaxRatio`), the same thread also evicts
+//! synced bytes lying further behind the flushed offset than that from the OS page cache, so
+//! that the log's footprint in memory stays bounded and the pages it gives back are reused for
+//! the bytes being written. On virtual machines that hand freed guest memory back to the host
+//! (free page reporting), new page-cache pages otherwise cost a host fault each.
 
 use std::time::{Duration, Instant};
 
@@ -41,6 +48,12 @@ const RELEASE_INTERVAL: Duration = Duration::from_secs(1);
 /// The most recent flushed bytes stay mapped: consumers keeping up read them next.
 const RESIDENT_TAIL_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Smallest range worth an eviction call.
+const EVICT_MIN_STEP_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Evicted ranges end on a page boundary, so each round starts where the last one stopped.
+const EVICT_ALIGN_BYTES: u64 = 4096;
+
 /// What the work-ahead thread remembers between rounds.
 #[derive(Debug)]
 pub(crate) struct AheadState {
@@ -58,10 +71,16 @@ pub(crate) struct AheadState {
     last_release: Instant,
     /// Cleared when releasing fails: pages then stay mapped until the segment is removed.
     release_enabled: bool,
+    /// How many bytes behind the flushed offset stay in the page cache; `None` (also after
+    /// evicting fails) leaves the page cache to the operating system.
+    cached_bytes: Option<u64>,
+    /// Stream offset below which bytes have been evicted.
+    evicted_offset: u64,
 }
 
-impl Default for AheadState {
-    fn default() -> Self {
+impl AheadState {
+    /// The state of a new work-ahead thread; `cached_bytes` as in [`AheadState::cached_bytes`].
+    pub(crate) fn new(cached_bytes: Option<u64>) -> Self {
         AheadState {
             prefaulted_offset: 0,
             prefault_enabled: true,
@@ -69,6 +88,8 @@ impl Default for AheadState {
             prewrite_enabled: true,
             last_release: Instant::now(),
             release_enabled: true,
+            cached_bytes,
+            evicted_offset: 0,
         }
     }
 }
@@ -88,6 +109,7 @@ impl CommitLog {
                 tracing::info!(error = %err, "releasing flushed commit log pages unavailable; they stay mapped");
             }
         }
+        self.evict_behind(state);
         if self.segments.prewrites() {
             self.prewrite_ahead(state);
             return;
@@ -106,6 +128,22 @@ impl CommitLog {
             Err(err) => {
                 state.prefault_enabled = false;
                 tracing::info!(error = %err, "prefaulting commit log pages unavailable; the appender takes its own page faults");
+            }
+        }
+    }
+
+    fn evict_behind(&self, state: &mut AheadState) {
+        let Some(cached_bytes) = state.cached_bytes else { return };
+        let below = self.segments.flushed_offset().saturating_sub(cached_bytes);
+        let below = below - below % EVICT_ALIGN_BYTES;
+        if below < state.evicted_offset + EVICT_MIN_STEP_BYTES {
+            return;
+        }
+        match self.segments.evict(state.evicted_offset, below) {
+            Ok(()) => state.evicted_offset = below,
+            Err(err) => {
+                state.cached_bytes = None;
+                tracing::info!(error = %err, "evicting old commit log pages from the page cache unavailable; the operating system keeps them until it needs the memory");
             }
         }
     }

@@ -16,10 +16,15 @@ pub fn run_all(storage: &dyn SegmentStorage, root: &Path) {
     synced_bytes_survive_reopen(storage, &root.join("reopen"));
     concurrent_disjoint_writes_and_reads(storage, &root.join("concurrent"));
     prefault_keeps_content(storage, &root.join("prefault"));
-    release_keeps_content(storage, &root.join("release"));
+    release_keeps_content(storage, &root.join("release"), false);
+    release_keeps_content(storage, &root.join("evict"), true);
 }
 
-fn release_keeps_content(storage: &dyn SegmentStorage, dir: &Path) {
+/// [`Segment::release`], or with `evict` [`Segment::evict`], changes no byte.
+///
+/// [`Segment::release`]: super::Segment::release
+/// [`Segment::evict`]: super::Segment::evict
+fn release_keeps_content(storage: &dyn SegmentStorage, dir: &Path, evict: bool) {
     let seg = storage.create(dir, "00000000000000000000", 256 * 1024).expect("create");
     let synced: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     seg.write(0, &synced).expect("write");
@@ -28,8 +33,9 @@ fn release_keeps_content(storage: &dyn SegmentStorage, dir: &Path) {
     let held = seg.slice(4096, 8192).expect("slice");
     // Unaligned ends, over synced, unsynced and never-written bytes, and a zero-length range.
     for (from, to) in [(1, 250_001), (0, 256 * 1024), (5000, 5000)] {
-        if let Err(err) = seg.release(from, to) {
-            assert!(!err.to_string().is_empty(), "a release error explains itself");
+        let hint = if evict { seg.evict(from, to) } else { seg.release(from, to) };
+        if let Err(err) = hint {
+            assert!(!err.to_string().is_empty(), "a release or evict error explains itself");
         }
         let mut buf = vec![7u8; 256 * 1024];
         seg.read_into(0, &mut buf).expect("read");

@@ -18,7 +18,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
@@ -53,6 +54,8 @@ struct FileSegment {
     size: u64,
     /// The open file, when writes are positioned writes rather than copies into the mapping.
     positioned: Option<File>,
+    /// Where the file is, for [`Segment::evict`] (a mapped segment keeps no descriptor open).
+    path: PathBuf,
 }
 
 /// A read-only view into a mapping, used as the owner of a `Bytes`.
@@ -72,13 +75,25 @@ impl AsRef<[u8]> for MappedSlice {
 }
 
 impl FileSegment {
-    fn map(file: File, positioned: bool) -> io::Result<FileSegment> {
+    fn map(file: File, path: PathBuf, positioned: bool) -> io::Result<FileSegment> {
         let size = file.metadata()?.len();
         if size == 0 {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "cannot map an empty segment file"));
         }
         let map = MmapRaw::map_raw(&file)?;
-        Ok(FileSegment { map: Arc::new(map), size, positioned: positioned.then_some(file) })
+        Ok(FileSegment { map: Arc::new(map), size, positioned: positioned.then_some(file), path })
+    }
+
+    /// Whole pages inside `[from, to)`, checked against the segment; `None` when there are none.
+    fn whole_pages(&self, from: u64, to: u64) -> io::Result<Option<(u64, u64)>> {
+        // A page shared with bytes outside the range stays.
+        let start = from.next_multiple_of(PAGE_BYTES);
+        let end = to - to % PAGE_BYTES;
+        if end <= start {
+            return Ok(None);
+        }
+        check_range(self.size, start, (end - start) as usize)?;
+        Ok(Some((start, end)))
     }
 }
 
@@ -160,14 +175,9 @@ impl Segment for FileSegment {
             Err(io::Error::last_os_error())
         }
     }
+
     fn release(&self, from: u64, to: u64) -> io::Result<()> {
-        // Whole pages inside the range only: a page shared with bytes outside it stays.
-        let start = from.next_multiple_of(PAGE_BYTES);
-        let end = to - to % PAGE_BYTES;
-        if end <= start {
-            return Ok(());
-        }
-        check_range(self.size, start, (end - start) as usize)?;
+        let Some((start, end)) = self.whole_pages(from, to)? else { return Ok(()) };
         // SAFETY: `[start, end)` lies inside the mapping (checked above) and is page aligned (the
         // mapping starts on a page boundary). On a shared file mapping MADV_DONTNEED only unmaps
         // the pages: their content, including bytes written but not yet synced, stays in the page
@@ -180,6 +190,41 @@ impl Segment for FileSegment {
             Ok(())
         } else {
             Err(io::Error::last_os_error())
+        }
+    }
+
+    fn evict(&self, from: u64, to: u64) -> io::Result<()> {
+        let Some((start, end)) = self.whole_pages(from, to)? else { return Ok(()) };
+        // The page cache drops no page that a process maps: unmap ours first.
+        self.release(start, end)?;
+        let opened;
+        let file = match &self.positioned {
+            Some(file) => file,
+            None => match File::open(&self.path) {
+                Ok(file) => {
+                    opened = file;
+                    &opened
+                }
+                // Removed meanwhile (retention): nothing left to evict.
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(err) => return Err(err),
+            },
+        };
+        // POSIX_FADV_DONTNEED drops the range's clean pages that nobody maps; dirty ones (bytes
+        // not yet synced) are only queued for write-back and stay cached.
+        // SAFETY: plain system call on a descriptor `file` keeps open; no memory is passed.
+        let rc = unsafe {
+            libc::posix_fadvise(
+                file.as_raw_fd(),
+                start as libc::off_t,
+                (end - start) as libc::off_t,
+                libc::POSIX_FADV_DONTNEED,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::from_raw_os_error(rc))
         }
     }
 }
@@ -252,12 +297,13 @@ impl SegmentStorage for FileStorage {
         file.sync_all()?;
         fs::rename(&tmp, &path)?;
         sync_dir(dir)?;
-        Ok(Arc::new(FileSegment::map(file, self.positioned)?))
+        Ok(Arc::new(FileSegment::map(file, path, self.positioned)?))
     }
 
     fn open(&self, dir: &Path, name: &str) -> io::Result<Arc<dyn Segment>> {
-        let file = OpenOptions::new().read(true).write(true).open(dir.join(name))?;
-        Ok(Arc::new(FileSegment::map(file, self.positioned)?))
+        let path = dir.join(name);
+        let file = OpenOptions::new().read(true).write(true).open(&path)?;
+        Ok(Arc::new(FileSegment::map(file, path, self.positioned)?))
     }
 
     fn for_frequent_syncs(&self) -> Option<Arc<dyn SegmentStorage>> {

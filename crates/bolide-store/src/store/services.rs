@@ -85,7 +85,7 @@ impl Inner {
 
     /// The work-ahead loop; stops with the maintenance thread.
     fn run_ahead(&self) {
-        let mut state = AheadState::default();
+        let mut state = AheadState::new(self.config.commit_log_cached_bytes);
         loop {
             {
                 let (lock, condvar) = &self.maintenance_stop;
