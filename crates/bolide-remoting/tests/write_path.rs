@@ -65,6 +65,59 @@ async fn mixed_inline_and_deferred_responses_arrive_whole_and_in_order() {
     server.shutdown().await.expect("clean stop");
 }
 
+/// Answers at once, except the last request of a burst: that one waits (blocking the server's
+/// only thread) until the peer has received the answers to the first half of the burst.
+const WAITS_FOR_HALF: RequestCode = RequestCode(9202);
+
+/// A burst of requests read at once is answered in halves: the first answers leave while the
+/// second half is still being handled. Without that, the last handler below would wait in vain,
+/// since the writer shares the server's only thread.
+#[tokio::test]
+async fn the_first_half_of_a_burst_is_answered_before_the_second_is_handled() {
+    const BURST: i32 = 32;
+    let received = Arc::new(AtomicUsize::new(0));
+    let seen_by_last = Arc::new(AtomicUsize::new(usize::MAX));
+    let mut registry = registry();
+    let (counter, seen) = (Arc::clone(&received), Arc::clone(&seen_by_last));
+    registry.register(WAITS_FOR_HALF, move |_ctx, request: RemotingCommand| {
+        if request.opaque == BURST {
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            while counter.load(Ordering::Acquire) < BURST as usize / 2 && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            seen.store(counter.load(Ordering::Acquire), Ordering::Release);
+        }
+        let response = RemotingCommand::response_to(&request, ResponseCode::SUCCESS);
+        async move { Ok(Some(response)) }
+    });
+    let server = start_server_with(ServerConfig::default(), registry).await;
+    let addr = server.local_addr();
+    // The peer reads on its own thread, so it counts answers while the server's thread waits.
+    let peer = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        let mut burst = Vec::new();
+        for opaque in 1..=BURST {
+            burst.extend(encode(&request_with_opaque(RemotingCommand::request(WAITS_FOR_HALF), opaque)));
+        }
+        stream.write_all(&burst).expect("send the burst");
+        for _ in 0..BURST {
+            let mut length = [0u8; 4];
+            stream.read_exact(&mut length).expect("frame length");
+            let mut rest = vec![0u8; u32::from_be_bytes(length) as usize];
+            stream.read_exact(&mut rest).expect("frame");
+            received.fetch_add(1, Ordering::AcqRel);
+        }
+    });
+    tokio::task::spawn_blocking(move || peer.join().expect("peer")).await.expect("join");
+    assert!(
+        seen_by_last.load(Ordering::Acquire) >= BURST as usize / 2,
+        "the last request saw {} answers received",
+        seen_by_last.load(Ordering::Acquire)
+    );
+    server.shutdown().await.expect("clean stop");
+}
+
 #[tokio::test]
 async fn a_peer_that_does_not_read_stops_the_server_reading() {
     let processed = Arc::new(AtomicUsize::new(0));
