@@ -270,8 +270,8 @@ impl Driver {
 const MIN_ANSWER_RUN: usize = 8;
 
 /// How many of the frames in `buf` the reader handles before it yields once, so that the
-/// writer sends the answers so far: half the complete frames there, at least
-/// [`MIN_ANSWER_RUN`].
+/// writer sends the answers so far: half the complete frames there when they are at least twice
+/// [`MIN_ANSWER_RUN`]; otherwise `usize::MAX` (the burst is answered in one go).
 ///
 /// A peer with many calls in flight sends them in bursts, and a burst arrives in one read. Handled
 /// to its end before any answer leaves, the two sides take turns: the peer idles while this side
@@ -279,8 +279,9 @@ const MIN_ANSWER_RUN: usize = 8;
 /// the next burst, each turn also paying the wake-up of an idle CPU. Answered in halves, the
 /// peer handles the first half while this side handles the second, and its next requests are
 /// often there before this side runs out of work (16 senders of 128-byte messages on one
-/// connection, both sides on a 2-core machine: about 70 k → 125 k sends a second). Runs of
-/// fewer than [`MIN_ANSWER_RUN`] would cost a write and a wake-up for too few answers.
+/// connection, both sides on a 2-core machine: about 70 k → 110 k sends a second). Smaller
+/// bursts are answered whole: splitting them costs a write and a wake-up for a few answers, and
+/// raised the p99 of sends at a steady rate by a tenth.
 fn answer_run(buf: &[u8]) -> usize {
     let mut complete = 0usize;
     let mut pos = 0usize;
@@ -292,7 +293,11 @@ fn answer_run(buf: &[u8]) -> usize {
         complete += 1;
         pos = end;
     }
-    (complete / 2).max(MIN_ANSWER_RUN)
+    if complete >= 2 * MIN_ANSWER_RUN {
+        complete / 2
+    } else {
+        usize::MAX
+    }
 }
 
 fn log_close(handle: &ConnectionHandle, reason: &CloseReason) {
@@ -338,15 +343,16 @@ mod tests {
     }
 
     #[test]
-    fn answer_runs_are_half_the_complete_frames_and_at_least_eight() {
-        assert_eq!(answer_run(&[]), MIN_ANSWER_RUN);
+    fn answer_runs_are_half_of_sixteen_or_more_complete_frames() {
+        assert_eq!(answer_run(&[]), usize::MAX);
+        assert_eq!(answer_run(&frames(15, 300)), usize::MAX, "fewer than twice the minimum: whole");
         assert_eq!(answer_run(&frames(16, 300)), 8);
         assert_eq!(answer_run(&frames(64, 30)), 32);
         let mut partial = frames(40, 100);
         partial.extend_from_slice(&1000u32.to_be_bytes());
         partial.extend_from_slice(&[1, 2, 3]);
         assert_eq!(answer_run(&partial), 20, "an incomplete frame does not count");
-        assert_eq!(answer_run(&[0, 0]), MIN_ANSWER_RUN, "nor does a partial length");
+        assert_eq!(answer_run(&[0, 0, 0]), usize::MAX, "nor does a partial length");
         let mut huge = frames(30, 10);
         huge.extend_from_slice(&u32::MAX.to_be_bytes());
         assert_eq!(answer_run(&huge), 15);
