@@ -13,7 +13,7 @@ use std::future::Future;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use bolide_protocol::{frame, RemotingCommand};
+use bolide_protocol::{frame, FrameLimits, RemotingCommand};
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
@@ -133,7 +133,7 @@ impl Driver {
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
         loop {
-            let run = answer_run(&buf);
+            let run = answer_run(&buf, limits);
             let mut handled = 0usize;
             loop {
                 match frame::decode(&mut buf, limits) {
@@ -265,7 +265,6 @@ impl Driver {
     }
 }
 
-/// Bad input and socket errors are `warn`: the peer is misbehaving or the network degraded.
 /// Fewest frames handled in a row before the reader lets the writer send their answers.
 const MIN_ANSWER_RUN: usize = 8;
 
@@ -282,11 +281,13 @@ const MIN_ANSWER_RUN: usize = 8;
 /// connection, both sides on a 2-core machine: about 70 k → 110 k sends a second). Smaller
 /// bursts are answered whole: splitting them costs a write and a wake-up for a few answers, and
 /// raised the p99 of sends at a steady rate by a tenth.
-fn answer_run(buf: &[u8]) -> usize {
+///
+/// A bad length prefix ends the count; `frame::decode` reports it when it gets there.
+fn answer_run(buf: &[u8], limits: FrameLimits) -> usize {
     let mut complete = 0usize;
     let mut pos = 0usize;
-    while let Some(&[a, b, c, d]) = buf.get(pos..pos + 4) {
-        let end = pos + 4 + u32::from_be_bytes([a, b, c, d]) as usize;
+    while let Ok(Some(length)) = frame::peek_frame_length(&buf[pos..], limits) {
+        let end = pos + 4 + length;
         if end > buf.len() {
             break;
         }
@@ -300,6 +301,7 @@ fn answer_run(buf: &[u8]) -> usize {
     }
 }
 
+/// Bad input and socket errors are `warn`: the peer is misbehaving or the network degraded.
 fn log_close(handle: &ConnectionHandle, reason: &CloseReason) {
     let peer = handle.peer_addr();
     match reason {
@@ -344,17 +346,21 @@ mod tests {
 
     #[test]
     fn answer_runs_are_half_of_sixteen_or_more_complete_frames() {
-        assert_eq!(answer_run(&[]), usize::MAX);
-        assert_eq!(answer_run(&frames(15, 300)), usize::MAX, "fewer than twice the minimum: whole");
-        assert_eq!(answer_run(&frames(16, 300)), 8);
-        assert_eq!(answer_run(&frames(64, 30)), 32);
+        assert_eq!(answer_run(&[], FrameLimits::default()), usize::MAX);
+        assert_eq!(
+            answer_run(&frames(15, 300), FrameLimits::default()),
+            usize::MAX,
+            "fewer than twice the minimum: whole"
+        );
+        assert_eq!(answer_run(&frames(16, 300), FrameLimits::default()), 8);
+        assert_eq!(answer_run(&frames(64, 30), FrameLimits::default()), 32);
         let mut partial = frames(40, 100);
         partial.extend_from_slice(&1000u32.to_be_bytes());
         partial.extend_from_slice(&[1, 2, 3]);
-        assert_eq!(answer_run(&partial), 20, "an incomplete frame does not count");
-        assert_eq!(answer_run(&[0, 0, 0]), usize::MAX, "nor does a partial length");
+        assert_eq!(answer_run(&partial, FrameLimits::default()), 20, "an incomplete frame does not count");
+        assert_eq!(answer_run(&[0, 0, 0], FrameLimits::default()), usize::MAX, "nor does a partial length");
         let mut huge = frames(30, 10);
         huge.extend_from_slice(&u32::MAX.to_be_bytes());
-        assert_eq!(answer_run(&huge), 15);
+        assert_eq!(answer_run(&huge, FrameLimits::default()), 15);
     }
 }

@@ -338,24 +338,27 @@ impl SegmentQueue {
     /// Releases `[from, to)` of the stream from this process's memory (see
     /// [`Segment::release`]), in the segments that exist.
     pub(crate) fn release(&self, from: u64, to: u64) -> io::Result<()> {
-        for seg in self.snapshot() {
-            let start = from.max(seg.base_offset);
-            let end = to.min(seg.base_offset + self.segment_size);
-            if start < end {
-                seg.segment.release(start - seg.base_offset, end - seg.base_offset)?;
-            }
-        }
-        Ok(())
+        self.for_each_part(from, to, |segment, start, end| segment.release(start, end))
     }
 
     /// Evicts `[from, to)` of the stream from this process and the OS page cache (see
     /// [`Segment::evict`]), in the segments that exist.
     pub(crate) fn evict(&self, from: u64, to: u64) -> io::Result<()> {
+        self.for_each_part(from, to, |segment, start, end| segment.evict(start, end))
+    }
+
+    /// Calls `hint` with each existing segment's part of `[from, to)`, in segment positions.
+    fn for_each_part(
+        &self,
+        from: u64,
+        to: u64,
+        hint: impl Fn(&dyn Segment, u64, u64) -> io::Result<()>,
+    ) -> io::Result<()> {
         for seg in self.snapshot() {
             let start = from.max(seg.base_offset);
             let end = to.min(seg.base_offset + self.segment_size);
             if start < end {
-                seg.segment.evict(start - seg.base_offset, end - seg.base_offset)?;
+                hint(seg.segment.as_ref(), start - seg.base_offset, end - seg.base_offset)?;
             }
         }
         Ok(())
