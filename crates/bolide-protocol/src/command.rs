@@ -138,7 +138,11 @@ impl RemotingCommand {
     /// Encodes a typed header into `extFields` (creating the map, even if the header writes
     /// nothing: Java distinguishes an empty map from none).
     pub fn with_header<H: CommandHeader>(mut self, header: &H) -> Self {
+        let (count, text_bytes) = header.fields_size_hint();
         let fields = self.ext_fields.get_or_insert_with(ExtFields::new);
+        if count > 0 {
+            fields.reserve(count, text_bytes);
+        }
         header.write_fields(fields);
         self
     }

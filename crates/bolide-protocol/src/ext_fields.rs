@@ -73,6 +73,13 @@ impl ExtFields {
         Self { inner: Some(Box::new(table)) }
     }
 
+    /// Makes room for `fields` more entries holding `text_bytes` more bytes of keys and values.
+    pub fn reserve(&mut self, fields: usize, text_bytes: usize) {
+        let table = self.table();
+        table.text.reserve(text_bytes);
+        table.entries.reserve(fields);
+    }
+
     fn table(&mut self) -> &mut Table {
         self.inner.get_or_insert_with(Box::default)
     }
@@ -267,6 +274,11 @@ pub trait FieldValue: Sized {
     fn write_field(&self, out: &mut String) {
         out.push_str(&self.to_field());
     }
+    /// About how many bytes the wire text takes (for allocating a header's text once); the
+    /// default fits any number.
+    fn text_len_hint(&self) -> usize {
+        20
+    }
 }
 
 impl FieldValue for String {
@@ -279,6 +291,9 @@ impl FieldValue for String {
     }
     fn write_field(&self, out: &mut String) {
         out.push_str(self);
+    }
+    fn text_len_hint(&self) -> usize {
+        self.len()
     }
 }
 

@@ -79,6 +79,21 @@ macro_rules! define_header {
                 $( $crate::header::CommandHeader::write_fields(&self.$rpc, fields); )?
             }
 
+            fn fields_size_hint(&self) -> (usize, usize) {
+                #[allow(unused_mut)]
+                let mut hint = (0, 0);
+                $(
+                    let text = define_header!(@hint &self.$field, $kind);
+                    hint.0 += usize::from(text.is_some());
+                    hint.1 += text.map_or(0, |len| $key.len() + len);
+                )*
+                $(
+                    let (fields, text) = $crate::header::CommandHeader::fields_size_hint(&self.$rpc);
+                    hint = (hint.0 + fields, hint.1 + text);
+                )?
+                hint
+            }
+
             fn read_fields(
                 fields: &$crate::ext_fields::ExtFields,
             ) -> Result<Self, $crate::error::HeaderError> {
@@ -108,6 +123,8 @@ macro_rules! define_header {
     (@required optional) => { false };
     (@write $fields:ident, $value:expr, $key:literal, required) => { $fields.put($key, $value) };
     (@write $fields:ident, $value:expr, $key:literal, optional) => { $fields.put_opt($key, ($value).as_ref()) };
+    (@hint $value:expr, required) => { Some($crate::ext_fields::FieldValue::text_len_hint($value)) };
+    (@hint $value:expr, optional) => { ($value).as_ref().map($crate::ext_fields::FieldValue::text_len_hint) };
     (@parse $text:ident, $key:literal, required) => { $crate::ext_fields::parse_required($text, $key)? };
     (@parse $text:ident, $key:literal, optional) => { $crate::ext_fields::parse_optional($text, $key)? };
     (@accessor $field:ident, $key:literal, $ty:ty) => {};
@@ -309,6 +326,12 @@ pub trait CommandHeader: Sized {
     /// # Errors
     /// [`HeaderError`] naming the missing or malformed field.
     fn read_fields(fields: &ExtFields) -> Result<Self, HeaderError>;
+
+    /// How many fields [`CommandHeader::write_fields`] writes and about how many bytes of keys
+    /// and values, so that the map is allocated once; the default suits a small header.
+    fn fields_size_hint(&self) -> (usize, usize) {
+        (8, 128)
+    }
 }
 
 /// One wire key of a generated header: its Java name and whether Java marks it `@CFNotNull`.
@@ -326,6 +349,10 @@ pub struct EmptyHeader;
 
 impl CommandHeader for EmptyHeader {
     fn write_fields(&self, _fields: &mut ExtFields) {}
+
+    fn fields_size_hint(&self) -> (usize, usize) {
+        (0, 0)
+    }
 
     fn read_fields(_fields: &ExtFields) -> Result<Self, HeaderError> {
         Ok(EmptyHeader)
@@ -346,13 +373,18 @@ pub(crate) mod testing {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
-    /// `wire` decodes to `expected`, and `expected` encodes to exactly `wire`.
+    /// `wire` decodes to `expected`, and `expected` encodes to exactly `wire`, whose size its
+    /// size hint gives: the number of fields, and enough room for their text.
     pub(crate) fn assert_golden<H: CommandHeader + PartialEq + Debug>(wire: &[(&str, &str)], expected: &H) {
         let fields = ext(wire);
         assert_eq!(&H::read_fields(&fields).expect("golden map decodes"), expected);
         let mut written = ExtFields::new();
         expected.write_fields(&mut written);
         assert_eq!(written, fields);
+        let (count, text_bytes) = expected.fields_size_hint();
+        assert_eq!(count, written.len(), "size hint's field count");
+        let text: usize = written.iter().map(|(key, value)| key.len() + value.len()).sum();
+        assert!(text <= text_bytes, "size hint of {text_bytes} bytes for {text} bytes of text");
     }
 
     /// Removing each required key from a complete map fails with `Missing` naming that key.

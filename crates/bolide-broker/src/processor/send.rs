@@ -191,15 +191,33 @@ fn valid_topic_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'%' | b'|' | b'_' | b'-')
 }
 
+/// What a send needs of its topic's config.
+#[derive(Clone, Copy)]
+struct TopicAccess {
+    perm: i32,
+    read_queue_nums: i32,
+    write_queue_nums: i32,
+}
+
+impl From<&TopicConfig> for TopicAccess {
+    fn from(config: &TopicConfig) -> Self {
+        TopicAccess {
+            perm: config.perm,
+            read_queue_nums: config.read_queue_nums,
+            write_queue_nums: config.write_queue_nums,
+        }
+    }
+}
+
 /// The topic's config, creating it from the template (or as a retry topic) when allowed.
 async fn find_or_create_topic(
     state: &Arc<State>,
     ctx: &RequestContext,
     header: &SendMessageRequestHeader,
-) -> Result<TopicConfig, Refusal> {
+) -> Result<TopicAccess, Refusal> {
     let topic = &header.topic;
     if let Some(found) = state.topics.lock().expect("topic lock").get(topic) {
-        return Ok(found.clone());
+        return Ok(found.into());
     }
     let outcome = {
         let state = state.clone();
@@ -231,7 +249,7 @@ async fn find_or_create_topic(
                     debug!(topic = %topic, "new topic's route not registered yet; answering the send anyway");
                 }
             }
-            Ok(found)
+            Ok((&found).into())
         }
         Ok(Ok(None)) => {
             warn!(
