@@ -5,7 +5,7 @@ use bytes::Bytes;
 use crate::code::{RequestCode, ResponseCode};
 use crate::error::HeaderError;
 use crate::ext_fields::ExtFields;
-use crate::header::CommandHeader;
+use crate::header::{CommandHeader, WriteHeader};
 use crate::language::LanguageCode;
 
 /// `flag` bit 0: the command is a response.
@@ -137,7 +137,7 @@ impl RemotingCommand {
 
     /// Encodes a typed header into `extFields` (creating the map, even if the header writes
     /// nothing: Java distinguishes an empty map from none).
-    pub fn with_header<H: CommandHeader>(mut self, header: &H) -> Self {
+    pub fn with_header<H: WriteHeader + ?Sized>(mut self, header: &H) -> Self {
         let (count, text_bytes) = header.fields_size_hint();
         let fields = self.ext_fields.get_or_insert_with(ExtFields::new);
         if count > 0 {
@@ -168,6 +168,12 @@ impl RemotingCommand {
             Some(fields) => H::read_fields(fields),
             None => H::read_fields(&ExtFields::new()),
         }
+    }
+
+    /// The header fields; an empty map when the command has none.
+    pub fn fields(&self) -> &ExtFields {
+        static NONE: ExtFields = ExtFields::new();
+        self.ext_fields.as_ref().unwrap_or(&NONE)
     }
 
     /// The raw text of one header field.

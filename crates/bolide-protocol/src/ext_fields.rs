@@ -63,8 +63,8 @@ impl Table {
 
 impl ExtFields {
     /// An empty map.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        ExtFields { inner: None }
     }
 
     /// An empty map with room for `fields` entries holding `text_bytes` bytes of keys and values.

@@ -19,7 +19,8 @@
 use crate::error::HeaderError;
 use crate::ext_fields::ExtFields;
 
-/// Generates a header struct, its [`CommandHeader`] impl and its [`WireField`] table.
+/// Generates a header struct, its [`WriteHeader`] and [`CommandHeader`] impls and its
+/// [`WireField`] table.
 ///
 /// ```text
 /// define_header! {
@@ -73,10 +74,10 @@ macro_rules! define_header {
             $( define_header!(@accessor $field, $key, $ty $(, $default)?); )*
         }
 
-        impl $crate::header::CommandHeader for $name {
+        impl $crate::header::WriteHeader for $name {
             fn write_fields(&self, fields: &mut $crate::ext_fields::ExtFields) {
                 $( define_header!(@write fields, &self.$field, $key, $kind); )*
-                $( $crate::header::CommandHeader::write_fields(&self.$rpc, fields); )?
+                $( $crate::header::WriteHeader::write_fields(&self.$rpc, fields); )?
             }
 
             fn fields_size_hint(&self) -> (usize, usize) {
@@ -88,11 +89,14 @@ macro_rules! define_header {
                     hint.1 += text.map_or(0, |len| $key.len() + len);
                 )*
                 $(
-                    let (fields, text) = $crate::header::CommandHeader::fields_size_hint(&self.$rpc);
+                    let (fields, text) = $crate::header::WriteHeader::fields_size_hint(&self.$rpc);
                     hint = (hint.0 + fields, hint.1 + text);
                 )?
                 hint
             }
+        }
+
+        impl $crate::header::CommandHeader for $name {
 
             fn read_fields(
                 fields: &$crate::ext_fields::ExtFields,
@@ -213,6 +217,7 @@ pub mod rpc;
 pub mod search_offset;
 pub mod search_offset_response;
 pub mod send_message;
+pub mod send_message_fields;
 pub mod send_message_response;
 pub mod send_message_v2;
 pub mod unlock_batch_mq;
@@ -301,6 +306,7 @@ pub use rpc::RpcFields;
 pub use search_offset::{BoundaryType, SearchOffsetRequestHeader};
 pub use search_offset_response::SearchOffsetResponseHeader;
 pub use send_message::SendMessageRequestHeader;
+pub use send_message_fields::SendMessageFields;
 pub use send_message_response::SendMessageResponseHeader;
 pub use send_message_v2::SendMessageRequestHeaderV2;
 pub use unlock_batch_mq::UnlockBatchMqRequestHeader;
@@ -317,17 +323,21 @@ pub use wipe_write_perm_of_broker_response::WipeWritePermOfBrokerResponseHeader;
 /// # Correctness
 /// `read_fields(write_fields(h)) == h` for every value, and `read_fields` names the field in
 /// every error it returns. Unknown keys are ignored on read (clients add `bname`, `ns`, ACL keys).
-pub trait CommandHeader: Sized {
-    /// Writes every non-null field in Java's string form.
-    fn write_fields(&self, fields: &mut ExtFields);
-
+pub trait CommandHeader: WriteHeader + Sized {
     /// Reads the header.
     ///
     /// # Errors
     /// [`HeaderError`] naming the missing or malformed field.
     fn read_fields(fields: &ExtFields) -> Result<Self, HeaderError>;
+}
 
-    /// How many fields [`CommandHeader::write_fields`] writes and about how many bytes of keys
+/// A header that can be written into `extFields`: every [`CommandHeader`], and views that
+/// borrow their text (see [`SendMessageFields`]).
+pub trait WriteHeader {
+    /// Writes every non-null field in Java's string form.
+    fn write_fields(&self, fields: &mut ExtFields);
+
+    /// How many fields [`WriteHeader::write_fields`] writes and about how many bytes of keys
     /// and values, so that the map is allocated once; the default suits a small header.
     fn fields_size_hint(&self) -> (usize, usize) {
         (8, 128)
@@ -347,13 +357,15 @@ pub struct WireField {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EmptyHeader;
 
-impl CommandHeader for EmptyHeader {
+impl WriteHeader for EmptyHeader {
     fn write_fields(&self, _fields: &mut ExtFields) {}
 
     fn fields_size_hint(&self) -> (usize, usize) {
         (0, 0)
     }
+}
 
+impl CommandHeader for EmptyHeader {
     fn read_fields(_fields: &ExtFields) -> Result<Self, HeaderError> {
         Ok(EmptyHeader)
     }

@@ -26,5 +26,5 @@ pub use command::{RemotingCommand, SerializeType};
 pub use error::{BinaryHeaderError, FrameError, HeaderError};
 pub use ext_fields::{ExtFields, FieldValue};
 pub use frame::FrameLimits;
-pub use header::CommandHeader;
+pub use header::{CommandHeader, WriteHeader};
 pub use language::LanguageCode;

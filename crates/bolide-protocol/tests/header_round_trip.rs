@@ -10,7 +10,9 @@ use bolide_protocol::header::{
     RpcFields, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
     UpdateConsumerOffsetRequestHeader,
 };
-use bolide_protocol::{CommandHeader, ExtFields, FrameLimits, RemotingCommand, RequestCode, SerializeType};
+use bolide_protocol::{
+    CommandHeader, ExtFields, FrameLimits, RemotingCommand, RequestCode, SerializeType, WriteHeader,
+};
 use bytes::BytesMut;
 use proptest::option::of;
 use proptest::prelude::*;
@@ -258,6 +260,78 @@ fn heartbeat() -> impl Strategy<Value = HeartbeatRequestHeader> {
     rpc().prop_map(|rpc| HeartbeatRequestHeader { rpc })
 }
 
+#[path = "../../../fuzz/checks/send_views.rs"]
+mod send_views;
+
+/// Keys of both send forms, an inherited one and an unknown one.
+const SEND_KEYS: [&str; 31] = [
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "g",
+    "h",
+    "i",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "producerGroup",
+    "topic",
+    "defaultTopic",
+    "defaultTopicQueueNums",
+    "queueId",
+    "sysFlag",
+    "bornTimestamp",
+    "flag",
+    "properties",
+    "reconsumeTimes",
+    "unitMode",
+    "maxReconsumeTimes",
+    "batch",
+    "bname",
+    "oway",
+    "ns",
+    "zz",
+];
+
+/// A send header's map (either form) with some keys removed and some set to numbers, booleans
+/// or any text.
+fn send_like_fields() -> impl Strategy<Value = ExtFields> {
+    let value =
+        prop_oneof![any::<i64>().prop_map(|n| n.to_string()), any::<bool>().prop_map(|b| b.to_string()), text()];
+    let header = prop_oneof![send_v1().prop_map(|h| h.to_fields()), send_v2().prop_map(|h| h.to_fields()),];
+    (
+        header,
+        prop::collection::vec(prop::sample::select(&SEND_KEYS[..]), 0..3),
+        prop::collection::vec((prop::sample::select(&SEND_KEYS[..]), value), 0..4),
+    )
+        .prop_map(|(mut fields, removed, set)| {
+            for key in removed {
+                fields.remove(key);
+            }
+            for (key, value) in set {
+                fields.insert(key, value);
+            }
+            fields
+        })
+}
+
+trait ToFields {
+    fn to_fields(&self) -> ExtFields;
+}
+
+impl<H: WriteHeader> ToFields for H {
+    fn to_fields(&self) -> ExtFields {
+        let mut fields = ExtFields::new();
+        self.write_fields(&mut fields);
+        fields
+    }
+}
+
 /// `extFields` round trip, then a whole frame with each header serialization.
 fn check<H: CommandHeader + PartialEq + Debug>(header: &H) -> Result<(), TestCaseError> {
     let mut fields = ExtFields::new();
@@ -292,6 +366,11 @@ proptest! {
         check(&header)?;
         let v1 = SendMessageRequestHeader::from(header.clone());
         prop_assert_eq!(SendMessageRequestHeaderV2::from(v1), header);
+    }
+
+    #[test]
+    fn send_views_read_what_the_owned_headers_read(fields in send_like_fields()) {
+        send_views::check(&fields);
     }
 
     #[test]

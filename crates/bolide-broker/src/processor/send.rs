@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bolide_protocol::body::{TopicConfig, PERM_WRITE};
-use bolide_protocol::header::{SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use bolide_protocol::header::{SendMessageFields, SendMessageResponseHeader};
 use bolide_protocol::message::batch;
 use bolide_protocol::message::properties::{self, CLUSTER, MAX_PROPERTIES_BYTES, UNIQ_KEY};
 use bolide_protocol::message::{MessageRecord, MessageVersion, OffsetMessageId, SysFlag, TransactionType};
@@ -24,7 +24,7 @@ use bolide_store::{AppendResult, StoreError};
 use bytes::Bytes;
 use tracing::{debug, info, warn};
 
-use super::{fail, header};
+use super::fail;
 
 mod reply;
 use crate::server::{now_ms, State};
@@ -78,13 +78,9 @@ async fn send(
     ctx: RequestContext,
     request: RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
-    let header: SendMessageRequestHeader = if request.code == RequestCode::SEND_MESSAGE_V2.value()
-        || request.code == RequestCode::SEND_BATCH_MESSAGE.value()
-    {
-        header::<SendMessageRequestHeaderV2>(&request)?.into()
-    } else {
-        header(&request)?
-    };
+    let short =
+        request.code == RequestCode::SEND_MESSAGE_V2.value() || request.code == RequestCode::SEND_BATCH_MESSAGE.value();
+    let header = send_fields(&request, short)?;
     let batch = request.code == RequestCode::SEND_BATCH_MESSAGE.value() || header.batch();
     let target = match check(&state, &ctx, &header).await {
         Ok(target) => target,
@@ -105,9 +101,9 @@ async fn send(
     let appended = state.store.append_then(&records, Box::new(move |durable| drop(sender.send(durable))));
     let appended = match appended {
         Ok(appended) => appended,
-        Err(err) => return Ok(store_refusal(&request, &header.topic, &err)),
+        Err(err) => return Ok(store_refusal(&request, header.topic, &err)),
     };
-    state.stats.record_put(&header.topic, appended.message_count as u64, appended.size_bytes);
+    state.stats.record_put(header.topic, appended.message_count as u64, appended.size_bytes);
     let durable = super::durable::within(receiver, state.store.config().sync_flush_timeout).await;
     let response_header = response_header(&state, &prepared, &records, &appended);
     match durable {
@@ -118,8 +114,15 @@ async fn send(
                 .with_header(&response_header)
                 .with_remark(format!("stored, but not flushed to disk within {timeout_ms} ms")))
         }
-        Err(err) => Ok(store_refusal(&request, &header.topic, &err)),
+        Err(err) => Ok(store_refusal(&request, header.topic, &err)),
     }
+}
+
+/// The header of a send request, read in place: one-letter keys when `short`.
+fn send_fields(request: &RemotingCommand, short: bool) -> Result<SendMessageFields<'_>, ProcessError> {
+    let fields = request.fields();
+    if short { SendMessageFields::read_short(fields) } else { SendMessageFields::read_long(fields) }
+        .map_err(ProcessError::new)
 }
 
 /// Where the message goes after the checks: its topic config and queue.
@@ -128,8 +131,8 @@ struct Target {
     queue_id: i32,
 }
 
-async fn check(state: &Arc<State>, ctx: &RequestContext, header: &SendMessageRequestHeader) -> Result<Target, Refusal> {
-    let topic = &header.topic;
+async fn check(state: &Arc<State>, ctx: &RequestContext, header: &SendMessageFields<'_>) -> Result<Target, Refusal> {
+    let topic = header.topic;
     {
         let config = state.config.read().expect("config lock");
         if config.broker_permission & PERM_WRITE == 0 {
@@ -159,7 +162,7 @@ async fn check(state: &Arc<State>, ctx: &RequestContext, header: &SendMessageReq
             "The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$",
         ));
     }
-    if NOT_ALLOWED_SEND_TOPICS.contains(&topic.as_str()) {
+    if NOT_ALLOWED_SEND_TOPICS.contains(&topic) {
         return Err(Refusal::new(
             ResponseCode::NO_PERMISSION,
             format!("Sending message to topic[{topic}] is forbidden."),
@@ -213,16 +216,16 @@ impl From<&TopicConfig> for TopicAccess {
 async fn find_or_create_topic(
     state: &Arc<State>,
     ctx: &RequestContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageFields<'_>,
 ) -> Result<TopicAccess, Refusal> {
-    let topic = &header.topic;
+    let topic = header.topic;
     if let Some(found) = state.topics.lock().expect("topic lock").get(topic) {
         return Ok(found.into());
     }
     let outcome = {
         let state = state.clone();
         let (topic, default_topic, queues) =
-            (topic.clone(), header.default_topic.clone(), header.default_topic_queue_nums);
+            (topic.to_owned(), header.default_topic.to_owned(), header.default_topic_queue_nums);
         tokio::task::spawn_blocking(move || -> Result<Option<(TopicConfig, bool)>, String> {
             if let Some(group) = topic.strip_prefix(RETRY_GROUP_TOPIC_PREFIX) {
                 return state
@@ -373,11 +376,11 @@ fn check_sizes(state: &State, body_len: usize, properties_len: usize) -> Result<
 fn prepare_single(
     state: &State,
     ctx: &RequestContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageFields<'_>,
     target: Target,
     body: &Bytes,
 ) -> Result<Prepared, Refusal> {
-    let raw = header.properties.as_deref().unwrap_or("").as_bytes();
+    let raw = header.properties.unwrap_or("").as_bytes();
     let (mut props, unique) = broker_properties(state, raw, b"");
     check_sizes(state, body.len(), props.len())?;
     let mut sys_flag = SysFlag::from_bits(header.sys_flag);
@@ -388,7 +391,7 @@ fn prepare_single(
             format!("the broker[{}] sending transaction message is forbidden", state.config().broker_ip1),
         ));
     }
-    let (mut topic, mut queue_id) = (header.topic.clone(), target.queue_id);
+    let (mut topic, mut queue_id) = (header.topic.to_owned(), target.queue_id);
     let reconsume_times = header.reconsume_times.unwrap_or(0);
     if let Some(group) = header.topic.strip_prefix(RETRY_GROUP_TOPIC_PREFIX) {
         let max_times = match header.max_reconsume_times {
@@ -446,14 +449,14 @@ fn prepare_single(
 fn prepare_batch(
     state: &State,
     ctx: &RequestContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageFields<'_>,
     target: Target,
     body: &Bytes,
 ) -> Result<Prepared, Refusal> {
     if header.topic.starts_with(RETRY_GROUP_TOPIC_PREFIX) {
         return Err(Refusal::new(ResponseCode::MESSAGE_ILLEGAL, "batch message is not supported for retry topic"));
     }
-    let batch_properties = header.properties.as_deref().unwrap_or("").as_bytes();
+    let batch_properties = header.properties.unwrap_or("").as_bytes();
     if delay::delay_level(batch_properties).is_some() {
         return Err(Refusal::new(ResponseCode::MESSAGE_ILLEGAL, "batch messages cannot carry a delay level (DELAY)"));
     }
@@ -478,7 +481,7 @@ fn prepare_batch(
         return Err(Refusal::new(ResponseCode::MESSAGE_ILLEGAL, "the batch has no messages"));
     }
     Ok(Prepared {
-        topic: header.topic.clone(),
+        topic: header.topic.to_owned(),
         queue_id: target.queue_id,
         reply_queue_id: target.queue_id,
         sys_flag: SysFlag::from_bits(header.sys_flag),

@@ -2,7 +2,7 @@
 //! the compressed body and the sysflag (message-format.md §3, §5.1, §7).
 
 use bolide_protocol::body::MessageQueue;
-use bolide_protocol::header::SendMessageRequestHeaderV2;
+use bolide_protocol::header::SendMessageFields;
 use bolide_protocol::message::batch::BatchEntry;
 use bolide_protocol::message::compression::{self, CompressionType, DEFAULT_LEVEL};
 use bolide_protocol::message::properties::{self as names, Properties};
@@ -166,21 +166,22 @@ impl Encoded {
 
     /// The SEND_MESSAGE_V2 (or SEND_BATCH_MESSAGE) request for `queue`.
     pub(crate) fn request(&self, group: &str, queue: &MessageQueue) -> RemotingCommand {
-        let header = SendMessageRequestHeaderV2 {
-            a: group.to_owned(),
-            b: self.topic.clone(),
-            c: AUTO_CREATE_TOPIC.to_owned(),
-            d: DEFAULT_TOPIC_QUEUE_NUMS,
-            e: queue.queue_id,
-            f: self.sys_flag,
-            g: self.born_timestamp_ms,
-            h: self.flag,
-            i: Some(self.properties.clone()),
-            j: Some(0),
-            k: Some(false),
-            l: None,
-            m: Some(self.batch),
-            n: Some(queue.broker_name.clone()),
+        // SEND_MESSAGE_V2's one-letter keys, written straight from the borrowed text.
+        let header = SendMessageFields {
+            producer_group: group,
+            topic: &self.topic,
+            default_topic: AUTO_CREATE_TOPIC,
+            default_topic_queue_nums: DEFAULT_TOPIC_QUEUE_NUMS,
+            queue_id: queue.queue_id,
+            sys_flag: self.sys_flag,
+            born_timestamp: self.born_timestamp_ms,
+            flag: self.flag,
+            properties: Some(&self.properties),
+            reconsume_times: Some(0),
+            unit_mode: Some(false),
+            max_reconsume_times: None,
+            batch: Some(self.batch),
+            broker_name: Some(&queue.broker_name),
         };
         // Java's `MQClientAPIImpl.sendMessage`: replies go as SEND_REPLY_MESSAGE_V2.
         let code = if self.batch {
@@ -269,7 +270,7 @@ mod tests {
         let encoded = Encoded::single(&message, &ids(), 1_700_000_000_000, 4096).expect("encodes");
         let request = encoded.request("g", &MessageQueue::new("T", "broker-a", 3));
         assert_eq!(request.code, RequestCode::SEND_MESSAGE_V2.0);
-        let header: SendMessageRequestHeaderV2 = request.decode_header().expect("header");
+        let header: bolide_protocol::header::SendMessageRequestHeaderV2 = request.decode_header().expect("header");
         assert_eq!((header.a.as_str(), header.b.as_str(), header.c.as_str()), ("g", "T", "TBW102"));
         assert_eq!((header.d, header.e, header.g), (4, 3, 1_700_000_000_000));
         assert_eq!(header.n.as_deref(), Some("broker-a"));

@@ -12,16 +12,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bolide_protocol::header::{
-    ReplyMessageRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
-};
+use bolide_protocol::header::{ReplyMessageRequestHeader, SendMessageFields, SendMessageResponseHeader};
 use bolide_protocol::message::properties::{self, PUSH_REPLY_TIME, REPLY_TO_CLIENT};
 use bolide_protocol::{RemotingCommand, RequestCode, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
 use bolide_store::StoreError;
 use tracing::{debug, warn};
 
-use super::{check, header, prepare_single, response_header, Refusal};
+use super::{check, prepare_single, response_header, send_fields, Refusal};
 use crate::processor::fail;
 use crate::server::{now_ms, State};
 
@@ -35,20 +33,16 @@ pub(crate) async fn send_reply_message(
     ctx: RequestContext,
     request: RemotingCommand,
 ) -> Result<RemotingCommand, ProcessError> {
-    let mut header: SendMessageRequestHeader = if request.code == RequestCode::SEND_REPLY_MESSAGE_V2.value() {
-        header::<SendMessageRequestHeaderV2>(&request)?.into()
-    } else {
-        header(&request)?
-    };
+    let mut header = send_fields(&request, request.code == RequestCode::SEND_REPLY_MESSAGE_V2.value())?;
     let target = match check(&state, &ctx, &header).await {
         Ok(target) => target,
         Err(Refusal(code, remark)) => return Ok(fail(&request, code, remark)),
     };
     let body = request.body.clone().unwrap_or_default();
-    let raw = header.properties.take().unwrap_or_default();
-    let requester = properties::find_property(&raw, REPLY_TO_CLIENT).map(str::to_owned);
-    let pushed_properties = with_push_reply_time(&raw);
-    header.properties = Some(pushed_properties.clone());
+    let raw = header.properties.unwrap_or("");
+    let requester = properties::find_property(raw, REPLY_TO_CLIENT).map(str::to_owned);
+    let pushed_properties = with_push_reply_time(raw);
+    header.properties = Some(&pushed_properties);
     let pushed = match requester {
         Some(client_id) => push_reply(&state, &ctx, &header, target.queue_id, &body, &client_id).await,
         None => {
@@ -85,7 +79,7 @@ fn with_push_reply_time(raw: &str) -> String {
 async fn push_reply(
     state: &State,
     ctx: &RequestContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageFields<'_>,
     queue_id: i32,
     body: &bytes::Bytes,
     client_id: &str,
@@ -100,15 +94,15 @@ async fn push_reply(
         return Err(format!("push reply message fail, channel of <{client_id}> not found."));
     };
     let push = ReplyMessageRequestHeader {
-        producer_group: header.producer_group.clone(),
-        topic: header.topic.clone(),
-        default_topic: header.default_topic.clone(),
+        producer_group: header.producer_group.to_owned(),
+        topic: header.topic.to_owned(),
+        default_topic: header.default_topic.to_owned(),
         default_topic_queue_nums: header.default_topic_queue_nums,
         queue_id,
         sys_flag: header.sys_flag,
         born_timestamp: header.born_timestamp,
         flag: header.flag,
-        properties: header.properties.clone(),
+        properties: header.properties.map(str::to_owned),
         reconsume_times: header.reconsume_times,
         unit_mode: header.unit_mode,
         born_host: ctx.peer_addr().to_string(),
@@ -139,7 +133,7 @@ async fn push_reply(
 async fn store_reply(
     state: &State,
     ctx: &RequestContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageFields<'_>,
     target: super::Target,
     body: &bytes::Bytes,
 ) -> Option<SendMessageResponseHeader> {
@@ -160,7 +154,7 @@ async fn store_reply(
             return None;
         }
     };
-    state.stats.record_put(&header.topic, appended.message_count as u64, appended.size_bytes);
+    state.stats.record_put(header.topic, appended.message_count as u64, appended.size_bytes);
     match super::super::durable::within(receiver, state.store.config().sync_flush_timeout).await {
         Ok(()) | Err(StoreError::FlushTimeout { .. }) => Some(response_header(state, &prepared, &records, &appended)),
         Err(err) => {
