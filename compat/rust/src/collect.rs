@@ -53,6 +53,11 @@ impl Collector {
         self.arrived.get(seq).copied()
     }
 
+    /// Deliveries (first and later) of messages whose sequence starts with `prefix`.
+    pub fn deliveries_with_prefix(&self, prefix: &str) -> usize {
+        self.deliveries.iter().filter(|(seq, _)| seq.starts_with(prefix)).map(|(_, count)| count).sum()
+    }
+
     /// Distinct messages whose sequence starts with `prefix`.
     pub fn count_prefix(&self, prefix: &str) -> usize {
         self.by_seq.keys().filter(|seq| seq.starts_with(prefix)).count()

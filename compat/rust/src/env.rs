@@ -1,15 +1,16 @@
 //! One scenario's context: unique names, the step it is at (so a timeout can say where it
 //! stopped), the clients it started, and topic creation.
 //!
-//! bolide-client has no admin API, so topics are created the way `mqadmin updateTopic` does it:
-//! UPDATE_AND_CREATE_TOPIC sent to `--broker` over the remoting layer, then the NameServer is
-//! asked for the route until it lists every queue.
+//! Topics are created the way `mqadmin updateTopic -b` does it: UPDATE_AND_CREATE_TOPIC sent to
+//! `--broker` over the remoting layer, then the NameServer is asked for the route until it lists
+//! every queue. The admin scenarios use bolide-client's `AdminClient` ([`Env::admin`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use bolide_client::admin::AdminClient;
 use bolide_client::{
     ClientConfig, ConsumeConcurrentlyStatus, ConsumeContext, ConsumeFrom, ConsumeOrderlyStatus, Expression, Listener,
     Message, MessageExt, Producer, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions,
@@ -195,6 +196,28 @@ impl Env {
         let producers = self.producers.lock().map(|mut list| std::mem::take(&mut *list)).unwrap_or_default();
         for producer in producers {
             producer.shutdown().await;
+        }
+    }
+
+    /// An admin client of the NameServer; the scenario shuts it down.
+    pub fn admin(&self) -> Result<AdminClient> {
+        AdminClient::new(self.config()).context("start admin client")
+    }
+
+    /// The master brokers of every cluster the NameServer knows, waiting (as long as for a
+    /// route) for a broker that has just started to register.
+    pub async fn masters(&self, admin: &AdminClient) -> Result<Vec<String>> {
+        self.step("listing master brokers");
+        let end = tokio::time::Instant::now() + ROUTE_WAIT;
+        loop {
+            match admin.all_masters().await {
+                Ok(masters) if !masters.is_empty() => return Ok(masters),
+                Ok(_) if tokio::time::Instant::now() < end => {}
+                Ok(_) => bail!("the NameServer knew no master broker within {} s", ROUTE_WAIT.as_secs()),
+                Err(err) if tokio::time::Instant::now() < end => self.step(format!("listing master brokers: {err}")),
+                Err(err) => return Err(err).context("cluster info"),
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
 

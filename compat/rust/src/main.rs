@@ -12,9 +12,10 @@
 //! stuck client never hangs the suite.
 //!
 //! Modules: `env` (names, clients, topic creation), `collect` (received messages, bodies),
-//! `send` (s02, s03, s05), `consume` (s06, s07, s10, s11, s12), `filter` (s04, s18), `retry`
+//! `admin` (s01, s13, s14), `send` (s02, s03, s05), `consume` (s06, s07, s10, s11, s12), `filter` (s04, s18), `retry`
 //! (s08), `broadcast` (s09), `cross` (s15), `transaction` (s16), `reply` (s17).
 
+mod admin;
 mod broadcast;
 mod collect;
 mod consume;
@@ -36,6 +37,7 @@ use env::Env;
 
 /// The scenarios this program implements, with their own deadlines in seconds.
 const SCENARIOS: &[(&str, u64)] = &[
+    ("s01_admin_create_topic", 60),
     ("s02_send_modes", 60),
     ("s03_message_fidelity", 90),
     ("s04_tag_filter", 60),
@@ -47,6 +49,8 @@ const SCENARIOS: &[(&str, u64)] = &[
     ("s10_clustering_rebalance", 120),
     ("s11_consumer_restart_resume", 90),
     ("s12_lite_pull", 90),
+    ("s13_admin_query_and_lag", 90),
+    ("s14_reset_offset_by_time", 120),
     ("s15_produce", 60),
     ("s15_consume", 60),
     ("s16_transaction", 150),
@@ -149,6 +153,7 @@ async fn run_one(name: &'static str, args: &Args, deadline: Duration) -> bool {
 
 async fn run_scenario(name: &str, env: &Env) -> anyhow::Result<String> {
     match name {
+        "s01_admin_create_topic" => admin::s01_admin_create_topic(env).await,
         "s02_send_modes" => send::s02_send_modes(env).await,
         "s03_message_fidelity" => send::s03_message_fidelity(env).await,
         "s04_tag_filter" => filter::s04_tag_filter(env).await,
@@ -160,6 +165,8 @@ async fn run_scenario(name: &str, env: &Env) -> anyhow::Result<String> {
         "s10_clustering_rebalance" => consume::s10_clustering_rebalance(env).await,
         "s11_consumer_restart_resume" => consume::s11_consumer_restart_resume(env).await,
         "s12_lite_pull" => consume::s12_lite_pull(env).await,
+        "s13_admin_query_and_lag" => admin::s13_admin_query_and_lag(env).await,
+        "s14_reset_offset_by_time" => admin::s14_reset_offset_by_time(env).await,
         "s15_produce" => cross::s15_produce(env).await,
         "s15_consume" => cross::s15_consume(env).await,
         "s16_transaction" => transaction::s16_transaction(env).await,

@@ -147,7 +147,14 @@ async fn message_group_and_offset_calls() {
     let found = admin.query_messages(&server.broker, "AdminMsg", "key-1", false, 0, i64::MAX, 32).await.expect("query");
     assert_eq!(stored::messages(&found).count(), 1);
 
-    admin.create_subscription_group(&server.broker, &SubscriptionGroupConfig::new("readers")).await.expect("group");
+    let readers = SubscriptionGroupConfig { retry_max_times: 3, ..SubscriptionGroupConfig::new("readers") };
+    admin.create_subscription_group(&server.broker, &readers).await.expect("group");
+    let stored = admin.subscription_group(&server.broker, "readers").await.expect("stored group");
+    assert_eq!((stored.group_name.as_str(), stored.retry_max_times), ("readers", 3));
+    assert!(matches!(
+        admin.subscription_group(&server.broker, "nobody").await,
+        Err(ClientError::Broker { code: ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST, .. })
+    ));
     assert!(matches!(
         admin.consumer_connections(&server.broker, "readers").await,
         Err(ClientError::Broker { code: ResponseCode::CONSUMER_NOT_ONLINE, .. })

@@ -10,9 +10,9 @@ use bolide_protocol::body::{
 use bolide_protocol::header::{
     CloneGroupOffsetRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumeStatsRequestHeader,
     GetConsumerConnectionListRequestHeader, GetConsumerRunningInfoRequestHeader,
-    GetProducerConnectionListRequestHeader, QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
-    QueryTopicConsumeByWhoRequestHeader, ResetOffsetRequestHeader, SearchOffsetRequestHeader,
-    SearchOffsetResponseHeader, UpdateConsumerOffsetRequestHeader,
+    GetProducerConnectionListRequestHeader, GetSubscriptionGroupConfigRequestHeader, QueryConsumerOffsetRequestHeader,
+    QueryConsumerOffsetResponseHeader, QueryTopicConsumeByWhoRequestHeader, ResetOffsetRequestHeader,
+    SearchOffsetRequestHeader, SearchOffsetResponseHeader, UpdateConsumerOffsetRequestHeader,
 };
 use bolide_protocol::json::{self, KeyStyle};
 use bolide_protocol::{RemotingCommand, RequestCode};
@@ -34,6 +34,17 @@ impl AdminClient {
         let request = RemotingCommand::request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP)
             .with_body(json::to_vec(config, KeyStyle::Fastjson));
         self.broker_ok(addr, request).await.map(drop)
+    }
+
+    /// GET_SUBSCRIPTIONGROUP_CONFIG: the config of subscription group `group` on the broker at
+    /// `addr` (Java's `examineSubscriptionGroupConfig`).
+    ///
+    /// # Errors
+    /// [`ClientError::Remoting`] or a refusal (`SUBSCRIPTION_GROUP_NOT_EXIST` for an unknown group).
+    pub async fn subscription_group(&self, addr: &str, group: &str) -> Result<SubscriptionGroupConfig, ClientError> {
+        let header = GetSubscriptionGroupConfigRequestHeader { group: group.to_owned(), ..Default::default() };
+        let request = RemotingCommand::request(RequestCode::GET_SUBSCRIPTIONGROUP_CONFIG).with_header(&header);
+        self.broker_ok(addr, request).await?.json()
     }
 
     /// DELETE_SUBSCRIPTIONGROUP: drops `group` from the broker at `addr`, and its offsets
