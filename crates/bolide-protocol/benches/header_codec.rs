@@ -1,7 +1,7 @@
 //! Header encode and decode per serialization, for a typical SEND_MESSAGE_V2 request.
 
 use bolide_protocol::frame::{self, FrameLimits};
-use bolide_protocol::header::{SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use bolide_protocol::header::{SendMessageFields, SendMessageRequestHeaderV2, SendMessageResponseHeader};
 use bolide_protocol::{binary_header, json_header, RemotingCommand, RequestCode, ResponseCode, SerializeType};
 use bytes::BytesMut;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -62,6 +62,23 @@ fn header_codec(c: &mut Criterion) {
     // per answer.
     group.bench_function("typed/send_v2", |b| {
         b.iter(|| black_box(&binary).decode_header::<SendMessageRequestHeaderV2>().expect("valid"))
+    });
+    // The same fields read in place (what the broker's send path reads since 2026-12-06 21:50).
+    group.bench_function("typed/send_fields", |b| {
+        b.iter(|| SendMessageFields::read_short(black_box(&binary).fields()).expect("valid"))
+    });
+    // A producer's request header written into a command: from an owned V2 header (copies of
+    // the group, topic, template, properties and broker name first), or from the borrowed view.
+    let owned = binary.decode_header::<SendMessageRequestHeaderV2>().expect("valid");
+    group.bench_function("write/send_v2", |b| {
+        b.iter(|| {
+            let header = owned.clone();
+            RemotingCommand::request(RequestCode::SEND_MESSAGE_V2).with_header(black_box(&header))
+        })
+    });
+    let view = SendMessageFields::read_short(binary.fields()).expect("valid");
+    group.bench_function("write/send_fields", |b| {
+        b.iter(|| RemotingCommand::request(RequestCode::SEND_MESSAGE_V2).with_header(black_box(&view)))
     });
     let answer = RemotingCommand::response(ResponseCode::SUCCESS, 42)
         .with_ext("msgId", "7F00000100002A9F0000000000000400")
