@@ -11,6 +11,7 @@ use bolide_protocol::message::{stored, OffsetMessageId};
 use tokio::time::Instant;
 
 use crate::collect::Shared;
+use crate::consume::send_numbered;
 use crate::env::{message, Env, SEQ_PROPERTY};
 
 const QUEUES: i32 = 4;
@@ -128,10 +129,7 @@ pub async fn s13_admin_query_and_lag(env: &Env) -> Result<String> {
     env.step("stopping the consumer");
     consumer.shutdown().await;
     const EXTRA: usize = 5;
-    env.step(format!("sending {EXTRA} more"));
-    for i in 0..EXTRA {
-        producer.send(&message(&topic, &format!("lag-{i}"), "lag")).await.context("send")?;
-    }
+    send_numbered(env, &producer, &topic, "lag", EXTRA).await?;
 
     env.step("reading consumer progress");
     let end = Instant::now() + CATCH_UP;
@@ -183,17 +181,11 @@ pub async fn s14_reset_offset_by_time(env: &Env) -> Result<String> {
     env.create_topic(&topic, QUEUES).await?;
     let producer = env.producer().await?;
     const COUNT: usize = 10;
-    env.step("sending the earlier batch");
-    for i in 0..COUNT {
-        producer.send(&message(&topic, &format!("a-{i}"), "a")).await.context("send")?;
-    }
+    send_numbered(env, &producer, &topic, "a", COUNT).await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let reset_to = now_ms();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    env.step("sending the later batch");
-    for i in 0..COUNT {
-        producer.send(&message(&topic, &format!("b-{i}"), "b")).await.context("send")?;
-    }
+    send_numbered(env, &producer, &topic, "b", COUNT).await?;
     let group = env.group("");
     let collector = Shared::default();
     env.push_consumer(env.push_options(&group, &topic, Expression::all()), &collector).await?;

@@ -15,7 +15,7 @@ const QUEUES: i32 = 4;
 /// A pause after the last expected message, for offsets to be persisted and strays to arrive.
 const SETTLE: Duration = Duration::from_secs(1);
 
-async fn send_numbered(
+pub async fn send_numbered(
     env: &Env,
     producer: &bolide_client::Producer,
     topic: &str,

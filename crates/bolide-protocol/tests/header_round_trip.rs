@@ -263,40 +263,11 @@ fn heartbeat() -> impl Strategy<Value = HeartbeatRequestHeader> {
 #[path = "../../../fuzz/checks/send_views.rs"]
 mod send_views;
 
-/// Keys of both send forms, an inherited one and an unknown one.
-const SEND_KEYS: [&str; 31] = [
-    "a",
-    "b",
-    "c",
-    "d",
-    "e",
-    "f",
-    "g",
-    "h",
-    "i",
-    "j",
-    "k",
-    "l",
-    "m",
-    "n",
-    "producerGroup",
-    "topic",
-    "defaultTopic",
-    "defaultTopicQueueNums",
-    "queueId",
-    "sysFlag",
-    "bornTimestamp",
-    "flag",
-    "properties",
-    "reconsumeTimes",
-    "unitMode",
-    "maxReconsumeTimes",
-    "batch",
-    "bname",
-    "oway",
-    "ns",
-    "zz",
-];
+/// Keys of both send forms, two inherited ones and an unknown one.
+fn send_keys() -> Vec<&'static str> {
+    let forms = SendMessageRequestHeader::WIRE_FIELDS.iter().chain(SendMessageRequestHeaderV2::WIRE_FIELDS);
+    forms.map(|field| field.key).chain(["bname", "oway", "ns", "zz"]).collect()
+}
 
 /// A send header's map (either form) with some keys removed and some set to numbers, booleans
 /// or any text.
@@ -306,8 +277,8 @@ fn send_like_fields() -> impl Strategy<Value = ExtFields> {
     let header = prop_oneof![send_v1().prop_map(|h| h.to_fields()), send_v2().prop_map(|h| h.to_fields()),];
     (
         header,
-        prop::collection::vec(prop::sample::select(&SEND_KEYS[..]), 0..3),
-        prop::collection::vec((prop::sample::select(&SEND_KEYS[..]), value), 0..4),
+        prop::collection::vec(prop::sample::select(send_keys()), 0..3),
+        prop::collection::vec((prop::sample::select(send_keys()), value), 0..4),
     )
         .prop_map(|(mut fields, removed, set)| {
             for key in removed {

@@ -84,24 +84,10 @@ impl<'a> SendMessageFields<'a> {
     pub fn read_long(fields: &'a ExtFields) -> Result<Self, HeaderError> {
         let mut slots: Slots<'a> = [None; SLOTS];
         for (key, value) in fields {
-            let slot = match key {
-                "producerGroup" => 0,
-                "topic" => 1,
-                "defaultTopic" => 2,
-                "defaultTopicQueueNums" => 3,
-                "queueId" => 4,
-                "sysFlag" => 5,
-                "bornTimestamp" => 6,
-                "flag" => 7,
-                "properties" => 8,
-                "reconsumeTimes" => 9,
-                "unitMode" => 10,
-                "maxReconsumeTimes" => 11,
-                "batch" => 12,
-                "bname" => 13,
-                _ => continue,
-            };
-            slots[slot] = Some(value);
+            // SEND_MESSAGE is the rare form (Java producers send V2): a scan of the key table.
+            if let Some(slot) = LONG_KEYS.iter().position(|long| *long == key) {
+                slots[slot] = Some(value);
+            }
         }
         Self::parse(&slots, &LONG_KEYS)
     }
@@ -221,41 +207,14 @@ mod tests {
     use crate::header::testing::ext;
     use crate::header::{CommandHeader, SendMessageRequestHeaderV2};
 
-    const LONG: [(&str, &str); 15] = [
-        ("producerGroup", "please_rename_unique_group_name"),
-        ("topic", "TopicTest"),
-        ("defaultTopic", "TBW102"),
-        ("defaultTopicQueueNums", "4"),
-        ("queueId", "2"),
-        ("sysFlag", "0"),
-        ("bornTimestamp", "1700000000123"),
-        ("flag", "7"),
-        ("properties", "UNIQ_KEY\u{1}7F000001\u{2}WAIT\u{1}true\u{2}"),
-        ("reconsumeTimes", "3"),
-        ("unitMode", "false"),
-        ("batch", "true"),
-        ("maxReconsumeTimes", "16"),
-        ("bname", "broker-a"),
-        ("ns", "ignored"),
-    ];
+    /// The owned headers' golden maps, each with a key that neither form reads.
+    fn long() -> Vec<(&'static str, &'static str)> {
+        [&crate::header::send_message::tests::WIRE[..], &[("ns", "ignored")]].concat()
+    }
 
-    const SHORT: [(&str, &str); 15] = [
-        ("a", "please_rename_unique_group_name"),
-        ("b", "TopicTest"),
-        ("c", "TBW102"),
-        ("d", "4"),
-        ("e", "2"),
-        ("f", "0"),
-        ("g", "1700000000123"),
-        ("h", "7"),
-        ("i", "UNIQ_KEY\u{1}7F000001\u{2}WAIT\u{1}true\u{2}"),
-        ("j", "3"),
-        ("k", "false"),
-        ("l", "16"),
-        ("m", "true"),
-        ("n", "broker-a"),
-        ("z", "ignored"),
-    ];
+    fn short() -> Vec<(&'static str, &'static str)> {
+        [&crate::header::send_message_v2::tests::WIRE[..], &[("z", "ignored")]].concat()
+    }
 
     /// The view of an owned long-form header: what the borrowed reader must give.
     fn from_owned(header: &SendMessageRequestHeader) -> SendMessageFields<'_> {
@@ -281,7 +240,7 @@ mod tests {
     /// owned header gives, or the same error.
     #[test]
     fn reads_what_the_owned_headers_read() {
-        for (wire, short) in [(&LONG[..], false), (&SHORT[..], true)] {
+        for (wire, short) in [(long(), false), (short(), true)] {
             for removed in std::iter::once(None).chain(wire.iter().map(|(key, _)| Some(*key))) {
                 let fields = ext(&wire.iter().copied().filter(|(key, _)| Some(*key) != removed).collect::<Vec<_>>());
                 let owned = if short {
@@ -303,7 +262,7 @@ mod tests {
     #[test]
     fn malformed_values_are_named_as_the_owned_headers_name_them() {
         for (key, value) in [("queueId", "x"), ("bornTimestamp", "1.5"), ("batch", "yes"), ("reconsumeTimes", "")] {
-            let mut fields = ext(&LONG);
+            let mut fields = ext(&long());
             fields.insert(key, value);
             let borrowed = SendMessageFields::read_long(&fields);
             assert_eq!(
@@ -312,7 +271,7 @@ mod tests {
                 "{key}={value}"
             );
         }
-        let mut fields = ext(&SHORT);
+        let mut fields = ext(&short());
         fields.insert("e", "x");
         assert_eq!(
             SendMessageFields::read_short(&fields).unwrap_err(),
@@ -335,7 +294,8 @@ mod tests {
     /// Written, a view gives what the owned one-letter header writes, within its size hint.
     #[test]
     fn writes_what_the_owned_short_header_writes() {
-        for wire in [&SHORT[..14], &SHORT[..8]] {
+        let wire = short();
+        for wire in [&wire[..14], &wire[..8]] {
             let fields = ext(wire);
             let view = SendMessageFields::read_short(&fields).expect("reads");
             let mut written = ExtFields::new();
@@ -352,7 +312,7 @@ mod tests {
 
     #[test]
     fn batch_defaults_to_false() {
-        let fields = ext(&LONG[..8]);
+        let fields = ext(&long()[..8]);
         let header = SendMessageFields::read_long(&fields).expect("required keys only");
         assert!(!header.batch());
         assert_eq!((header.properties, header.broker_name), (None, None));

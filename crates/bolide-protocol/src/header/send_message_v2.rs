@@ -96,11 +96,11 @@ impl From<SendMessageRequestHeader> for SendMessageRequestHeaderV2 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::header::testing::{assert_golden, assert_required_named, assert_round_trip};
 
-    const WIRE: [(&str, &str); 14] = [
+    pub(crate) const WIRE: [(&str, &str); 14] = [
         ("a", "please_rename_unique_group_name"),
         ("b", "TopicTest"),
         ("c", "TBW102"),
