@@ -125,6 +125,11 @@ define_config! {
         max_transfer_count_on_message_in_memory: i32 = "maxTransferCountOnMessageInMemory", 32;
         /// Most bytes one pull returns (the first message is always returned whole).
         max_transfer_bytes_on_message_in_memory: u64 = "maxTransferBytesOnMessageInMemory", 256 * 1024;
+        /// Most messages one pull returns once they are further behind the newest message than
+        /// accessMessageInMemoryMaxRatio of memory (their reads may wait for the disk).
+        max_transfer_count_on_message_in_disk: i32 = "maxTransferCountOnMessageInDisk", 8;
+        /// Most bytes one pull returns of such messages.
+        max_transfer_bytes_on_message_in_disk: u64 = "maxTransferBytesOnMessageInDisk", 64 * 1024;
         /// Refuse transactional (half) messages with NO_PERMISSION.
         reject_transaction_message: bool = "rejectTransactionMessage", false;
         /// Request-reply: also store replies in `<cluster>_REPLY_TOPIC` after pushing them.
@@ -261,6 +266,8 @@ impl BrokerConfig {
             message_index_enable: self.message_index_enable,
             prewrite_commit_log: self.prewrite_commit_log,
             commit_log_cached_bytes: self.commit_log_cached_bytes(),
+            in_memory_window: bolide_store::usable_memory_bytes()
+                .map_or(u64::MAX, |memory| memory / 100 * u64::from(self.access_message_in_memory_max_ratio)),
             message_delay_level: self.message_delay_level.clone(),
             ..defaults
         }

@@ -406,6 +406,29 @@ fn pulls_answer_every_status_with_the_offset_to_continue_from() {
 }
 
 #[test]
+fn pulls_of_messages_on_disk_return_the_in_disk_batches() {
+    // With accessMessageInMemoryMaxRatio=0 every stored message is further behind the newest
+    // one than the in-memory share of memory: pulls use maxTransfer*OnMessageInDisk.
+    let broker = broker(&["accessMessageInMemoryMaxRatio=0", "maxTransferBytesOnMessageInDisk=4000"]);
+    let mut client = TryClient::connect(broker.port).expect("connect");
+    assert_eq!(client.must(create_topic("OnDisk", 2)).code, 0);
+    for n in 0..20 {
+        let small = Outgoing::new("OnDisk", 0, format!("small {n:02}").into_bytes(), String::new());
+        assert_eq!(client.must(small.v2()).code, 0);
+        let large = Outgoing::new("OnDisk", 1, vec![b'x'; 1000], String::new());
+        assert_eq!(client.must(large.v2()).code, 0);
+    }
+    client.wait_readable("OnDisk", 0, 20);
+    client.wait_readable("OnDisk", 1, 20);
+    let at = |queue_id: i32, offset: i64| Pull { max_msg_nums: 32, ..Pull::new(GROUP, "OnDisk", queue_id, offset) };
+    assert_eq!(pull_offsets(&mut client, &at(0, 0)), ((0..8).collect(), 8), "maxTransferCountOnMessageInDisk (8)");
+    assert_eq!(pull_offsets(&mut client, &at(0, 16)), ((16..20).collect(), 20));
+    assert_eq!(pull_offsets(&mut client, &Pull { max_msg_nums: 3, ..at(0, 0) }), ((0..3).collect(), 3));
+    // Records of about 1.1 KB: three fit in 4000 bytes.
+    assert_eq!(pull_offsets(&mut client, &at(1, 0)), ((0..3).collect(), 3), "maxTransferBytesOnMessageInDisk");
+}
+
+#[test]
 fn a_pull_below_the_retained_messages_is_moved_to_the_oldest_one() {
     // Tiny segments, kept for no time and deleted at every hour: the store's retention round
     // (every 10 s) removes all but the newest commit log segment.

@@ -84,6 +84,11 @@ pub struct StoreConfig {
     /// disk). `None` (the default) leaves the page cache to the operating system. The broker
     /// sets it from `accessMessageInMemoryMaxRatio`.
     pub commit_log_cached_bytes: Option<u64>,
+    /// How far behind the end of the commit log, in bytes, a message still counts as in memory
+    /// for reads (RocketMQ: `accessMessageInMemoryMaxRatio` percent of the machine's memory).
+    /// Reads of older messages use the in-disk limits of [`ReadLimits`](crate::ReadLimits).
+    /// `u64::MAX` (the default): every message counts as in memory.
+    pub in_memory_window: u64,
     /// Bolide extension, the documented way past a corrupt commit log: when recovery reports
     /// corruption at this exact offset, discard the log from there on instead of failing.
     pub truncate_corrupt_commit_log_at: Option<u64>,
@@ -118,6 +123,7 @@ impl Default for StoreConfig {
             message_delay_level: DEFAULT_MESSAGE_DELAY_LEVEL.to_owned(),
             prewrite_commit_log: true,
             commit_log_cached_bytes: None,
+            in_memory_window: u64::MAX,
             truncate_corrupt_commit_log_at: None,
         }
     }

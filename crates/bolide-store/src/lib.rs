@@ -48,5 +48,5 @@ pub use error::StoreError;
 pub use index::MAX_QUERY_RESULTS;
 pub use retention::RetentionReport;
 pub use segment::{FileStorage, MemoryStorage, Segment, SegmentStorage};
-pub use store::{GetMessageStatus, GetMessagesResult, MessageStore, RecoveryReport, ABORT_FILE, LOCK_FILE};
+pub use store::{GetMessageStatus, GetMessagesResult, MessageStore, ReadLimits, RecoveryReport, ABORT_FILE, LOCK_FILE};
 pub use sys::usable_memory_bytes;

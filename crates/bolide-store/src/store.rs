@@ -20,7 +20,7 @@ use std::time::Duration;
 use bolide_protocol::message::MessageRecord;
 
 pub use open::RecoveryReport;
-pub use read::{GetMessageStatus, GetMessagesResult};
+pub use read::{GetMessageStatus, GetMessagesResult, ReadLimits};
 
 use crate::checkpoint::{Checkpoint, CheckpointData};
 use crate::commit_log::flush::{DurableCallback, FlushControl};

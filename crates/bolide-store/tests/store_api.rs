@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use bolide_protocol::message::{SysFlag, TransactionType};
-use bolide_store::{GetMessageStatus, MessageStore, StoreConfig, StoreError};
+use bolide_store::{GetMessageStatus, MessageStore, ReadLimits, StoreConfig, StoreError};
 use common::{decode, props, record, small_config, sync_config};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -65,6 +65,39 @@ fn read_statuses_and_limits() {
     let none = store.get_messages_filtered("T", 3, 0, 32, 1 << 20, &|_| false).expect("read");
     assert_eq!((none.status, none.next_begin_offset), (GetMessageStatus::NoMatchedMessage, 10));
     assert_eq!(store.queue_ids("T"), vec![3]);
+}
+
+#[test]
+fn reads_of_messages_behind_the_in_memory_window_use_the_in_disk_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(small_config(dir.path())).expect("open");
+    let p = props(None, None, None);
+    let size = store.append(&record("W", 0, &[7; 100], &p)).expect("append").size_bytes;
+    for _ in 1..40 {
+        store.append(&record("W", 0, &[7; 100], &p)).expect("append");
+    }
+    assert!(store.wait_dispatched(WAIT));
+    let limits = ReadLimits { max_count: 32, max_bytes: 1 << 20, in_disk_count: 8, in_disk_bytes: 1 << 20 };
+    let offsets = |store: &MessageStore, from: u64, limits: ReadLimits| {
+        let got = store.read_messages("W", 0, from, limits, &|_| true).expect("read");
+        (got.queue_offsets.len(), got.next_begin_offset)
+    };
+    assert_eq!(offsets(&store, 0, limits), (32, 32), "by default every message counts as in memory");
+    store.close().expect("close");
+
+    // The newest ten messages are in memory: message k is (40 - k) records behind the end.
+    let config = StoreConfig { in_memory_window: 10 * size, ..small_config(dir.path()) };
+    let store = MessageStore::open(config).expect("reopen");
+    assert_eq!(offsets(&store, 0, limits), (8, 8), "on disk: at most in_disk_count");
+    assert_eq!(offsets(&store, 20, limits), (8, 28));
+    // 26-29 on disk (4 < 8), then 30-39 in memory (up to 32): each message by its own limits.
+    assert_eq!(offsets(&store, 26, limits), (14, 40));
+    assert_eq!(offsets(&store, 30, limits), (10, 40));
+    let bytes = ReadLimits { in_disk_bytes: 3 * size, ..limits };
+    assert_eq!(offsets(&store, 0, bytes), (3, 3), "on disk: at most in_disk_bytes");
+    assert_eq!(offsets(&store, 0, ReadLimits { in_disk_bytes: 1, ..limits }), (1, 1), "the first is always read");
+    assert_eq!(offsets(&store, 32, ReadLimits { max_bytes: 3 * size, ..limits }), (3, 35));
+    assert_eq!(store.get_messages("W", 0, 0, 32, 1 << 20).expect("read").messages.len(), 32, "uniform limits");
 }
 
 #[test]

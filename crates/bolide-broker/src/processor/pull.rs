@@ -18,7 +18,7 @@ use bolide_protocol::header::{PullMessageRequestHeader, PullMessageResponseHeade
 use bolide_protocol::message::StoredMessage;
 use bolide_protocol::{RemotingCommand, ResponseCode};
 use bolide_remoting::{ProcessError, RequestContext};
-use bolide_store::{GetMessageStatus, GetMessagesResult};
+use bolide_store::{GetMessageStatus, GetMessagesResult, ReadLimits};
 use bytes::BytesMut;
 use tracing::debug;
 
@@ -41,6 +41,8 @@ struct PullSettings {
     short_polling_ms: u64,
     max_count: i32,
     max_bytes: u64,
+    in_disk_count: i32,
+    in_disk_bytes: u64,
 }
 
 impl PullSettings {
@@ -55,6 +57,8 @@ impl PullSettings {
             short_polling_ms: config.short_polling_time_mills,
             max_count: config.max_transfer_count_on_message_in_memory,
             max_bytes: config.max_transfer_bytes_on_message_in_memory,
+            in_disk_count: config.max_transfer_count_on_message_in_disk,
+            in_disk_bytes: config.max_transfer_bytes_on_message_in_disk,
         }
     }
 }
@@ -207,11 +211,16 @@ fn read(
     filter: &MessageFilter,
     config: &PullSettings,
 ) -> Result<GetMessagesResult, bolide_store::StoreError> {
-    let count = header.max_msg_nums.clamp(1, config.max_count.max(1)) as usize;
-    let mut max_bytes = config.max_bytes;
-    if let Some(limit) = header.max_msg_bytes.filter(|limit| *limit > 0) {
-        max_bytes = max_bytes.min(limit as u64);
-    }
+    // The request's maxMsgNums and maxMsgBytes, within the broker's limits for messages in
+    // memory and on disk (the store tells which is which).
+    let count = |limit: i32| header.max_msg_nums.clamp(1, limit.max(1)) as usize;
+    let requested_bytes = header.max_msg_bytes.filter(|limit| *limit > 0).map_or(u64::MAX, |limit| limit as u64);
+    let limits = ReadLimits {
+        max_count: count(config.max_count),
+        max_bytes: config.max_bytes.min(requested_bytes),
+        in_disk_count: count(config.in_disk_count),
+        in_disk_bytes: config.in_disk_bytes.min(requested_bytes),
+    };
     let Ok(offset) = u64::try_from(header.queue_offset) else {
         // A negative offset is below the queue's min: Java's OFFSET_TOO_SMALL, which moves the
         // consumer forward to the min (to 0 when the queue is empty), never to the max.
@@ -230,9 +239,7 @@ fn read(
         });
     };
     let mut result =
-        state.store.get_messages_filtered(&header.topic, header.queue_id, offset, count, max_bytes, &|code| {
-            filter.matches(code)
-        })?;
+        state.store.read_messages(&header.topic, header.queue_id, offset, limits, &|code| filter.matches(code))?;
     if matches!(filter, MessageFilter::Sql(_)) && !result.messages.is_empty() {
         keep_matching(&mut result, filter);
     }

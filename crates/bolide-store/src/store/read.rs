@@ -64,6 +64,40 @@ impl GetMessagesResult {
     }
 }
 
+/// How much one read returns: RocketMQ's `maxTransferCountOnMessageInMemory` and
+/// `maxTransferBytesOnMessageInMemory`, and the smaller `...InDisk` pair for messages further
+/// behind the end of the commit log than the store's
+/// [`in_memory_window`](crate::StoreConfig::in_memory_window), whose reads may wait for the
+/// disk. Each message is judged on its own, before it is added: a read stops at the first
+/// message that would take it past the limits of that message's kind. The first message is
+/// always returned, whatever its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Most messages while they are in memory.
+    pub max_count: usize,
+    /// Most bytes while they are in memory.
+    pub max_bytes: u64,
+    /// Most messages once a message is on disk.
+    pub in_disk_count: usize,
+    /// Most bytes once a message is on disk.
+    pub in_disk_bytes: u64,
+}
+
+impl ReadLimits {
+    /// The same limits wherever the messages are.
+    pub fn uniform(max_count: usize, max_bytes: u64) -> Self {
+        ReadLimits { max_count, max_bytes, in_disk_count: max_count, in_disk_bytes: max_bytes }
+    }
+
+    /// Whether a read holding `count` messages of `bytes` in all is full before a message of
+    /// `size` bytes, `behind` bytes behind the end of the commit log.
+    fn full(&self, count: usize, bytes: u64, size: u64, behind: u64, window: u64) -> bool {
+        let (max_count, max_bytes) =
+            if behind > window { (self.in_disk_count, self.in_disk_bytes) } else { (self.max_count, self.max_bytes) };
+        count > 0 && (count >= max_count || bytes + size > max_bytes)
+    }
+}
+
 impl MessageStore {
     /// Up to `max_count` messages (and, past the first, at most `max_bytes`) of a queue from
     /// `queue_offset`. One call examines at most about 16,000 consume queue entries; continue from
@@ -96,6 +130,22 @@ impl MessageStore {
         max_bytes: u64,
         filter: &dyn Fn(i64) -> bool,
     ) -> Result<GetMessagesResult, StoreError> {
+        self.read_messages(topic, queue_id, queue_offset, ReadLimits::uniform(max_count, max_bytes), filter)
+    }
+
+    /// As [`MessageStore::get_messages_filtered`], with separate limits for messages in memory
+    /// and on disk ([`ReadLimits`]): the pull path.
+    ///
+    /// # Errors
+    /// As [`MessageStore::get_messages`].
+    pub fn read_messages(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        queue_offset: u64,
+        limits: ReadLimits,
+        filter: &dyn Fn(i64) -> bool,
+    ) -> Result<GetMessagesResult, StoreError> {
         let Some(queue) = self.inner.queues.get(topic, queue_id) else {
             return Ok(GetMessagesResult::empty(GetMessageStatus::NoMessageInQueue, 0, 0, 0));
         };
@@ -118,13 +168,16 @@ impl MessageStore {
         let mut filtered = false;
         let mut offset = queue_offset;
         let mut scanned = 0;
+        let max_count = limits.max_count.max(limits.in_disk_count);
+        let (end, window) = (self.inner.commit_log.max_offset(), self.inner.config.in_memory_window);
         'read: while offset < max && result.messages.len() < max_count && scanned < MAX_FILTER_SCAN {
             let entries = queue.entries(offset, (max_count - result.messages.len()).clamp(32, 1024))?;
             if entries.is_empty() {
                 break;
             }
             for (at, entry) in entries {
-                if !result.messages.is_empty() && result.total_bytes + u64::from(entry.size) > max_bytes {
+                let behind = end.saturating_sub(entry.commit_log_offset);
+                if limits.full(result.messages.len(), result.total_bytes, u64::from(entry.size), behind, window) {
                     break 'read;
                 }
                 offset = at + 1;
@@ -141,9 +194,6 @@ impl MessageStore {
                     }
                     Err(StoreError::OffsetNotFound { .. }) => continue,
                     Err(err) => return Err(err),
-                }
-                if result.messages.len() >= max_count {
-                    break 'read;
                 }
             }
         }
