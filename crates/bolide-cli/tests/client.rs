@@ -165,7 +165,17 @@ async fn seek_and_commit_move_a_group_through_a_queue() {
     let fresh = consumer.committed(&queue).await.expect("query");
     assert!(matches!(fresh, None | Some(0)), "a new group has no offset (or 0 for a queue starting at 0): {fresh:?}");
     consumer.assign(vec![queue.clone()]).await;
-    consumer.seek_to_end(&queue).await.expect("seek to end");
+    // The queue's max offset counts dispatched messages: a send is acknowledged once it is in
+    // the commit log, and the dispatch to the consume queue may follow a moment later (the
+    // dispatch thread takes over while the first index file is created).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        consumer.seek_to_end(&queue).await.expect("seek to end");
+        if consumer.position(&queue) == Some(10) || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(consumer.position(&queue), Some(10));
     assert!(consumer.poll(Duration::from_millis(300)).await.expect("poll").is_empty(), "nothing past the end");
 
