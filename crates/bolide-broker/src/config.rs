@@ -266,8 +266,7 @@ impl BrokerConfig {
             message_index_enable: self.message_index_enable,
             prewrite_commit_log: self.prewrite_commit_log,
             commit_log_cached_bytes: self.commit_log_cached_bytes(),
-            in_memory_window: bolide_store::usable_memory_bytes()
-                .map_or(u64::MAX, |memory| memory / 100 * u64::from(self.access_message_in_memory_max_ratio)),
+            in_memory_window: self.in_memory_bytes().unwrap_or(u64::MAX),
             message_delay_level: self.message_delay_level.clone(),
             ..defaults
         }
@@ -277,11 +276,18 @@ impl BrokerConfig {
     /// of the memory this process may use; `None` (no budget) at 100 or when the memory size is
     /// unknown.
     fn commit_log_cached_bytes(&self) -> Option<u64> {
-        let ratio = u64::from(self.access_message_in_memory_max_ratio);
-        if ratio >= 100 {
+        if self.access_message_in_memory_max_ratio >= 100 {
             return None;
         }
-        bolide_store::usable_memory_bytes().map(|memory| memory / 100 * ratio)
+        self.in_memory_bytes()
+    }
+
+    /// `accessMessageInMemoryMaxRatio` percent of the memory this process may use: how far
+    /// behind the newest message a message still counts as in memory; `None` when the memory
+    /// size is unknown.
+    fn in_memory_bytes(&self) -> Option<u64> {
+        bolide_store::usable_memory_bytes()
+            .map(|memory| memory / 100 * u64::from(self.access_message_in_memory_max_ratio))
     }
 
     /// Where `topics.json`, `subscriptionGroup.json` and `consumerOffset.json` live.
