@@ -314,7 +314,30 @@ final class AdminScenarios {
         c.registerMessageListener(col.listener());
         c.start();
         col.await(env, 2 * n, 30);
-        Thread.sleep(2000); // let the consumed offsets reach the broker
+        // The broker refuses a reset for a group without committed offsets ("consumer group not
+        // exist"), as Java's does. A push consumer commits with its next pull or its offset timer,
+        // first run 10 s after the client instance starts: wait until the broker has them all.
+        env.step("waiting for the consumed offsets on the broker");
+        long committed = -1;
+        String why = "";
+        for (long end = System.currentTimeMillis() + 30_000; System.currentTimeMillis() < end; Thread.sleep(500)) {
+            try {
+                // Throws while the broker holds no offset of the group at all.
+                var stats = env.admin().examineConsumeStats(group);
+                committed = 0;
+                for (var e : stats.getOffsetTable().entrySet()) {
+                    if (e.getKey().getTopic().equals(topic)) {
+                        committed += Math.max(0, e.getValue().getConsumerOffset());
+                    }
+                }
+                if (committed == 2 * n) {
+                    break;
+                }
+            } catch (Exception e) {
+                why = " (" + e.getMessage() + ")";
+            }
+        }
+        check(committed == 2 * n, "the broker holds committed offsets adding up to " + committed + ", want " + 2 * n + why);
         env.step("resetting the offset by time");
         var reset = env.admin().resetOffsetByTimestamp(topic, group, resetTo, true);
         check(reset != null && !reset.isEmpty(), "reset by timestamp changed no queue");
